@@ -1,0 +1,1 @@
+"""Helpers shared by every export source: reading, typing, file discovery and quarantine."""

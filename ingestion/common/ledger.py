@@ -1,0 +1,165 @@
+"""Per-run accounting of every export file: rows in = rows loaded + rows quarantined.
+
+Rejected rows and files are written to the warehouse schema `quarantine` after each source's
+load. dlt's own `discard_row` contract drops rows without counting them, so the quarantine is
+ours: it keeps the file, the 1-based row, the column, the reason and the original record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.common.typing import REJECTED_ROWS_SCHEMA
+
+QUARANTINE_SCHEMA = "quarantine"
+
+_DDL = f"""
+create schema if not exists {QUARANTINE_SCHEMA};
+create table if not exists {QUARANTINE_SCHEMA}.rejected_rows (
+    source_file varchar not null,
+    source_row bigint,
+    column_name varchar,
+    reason varchar not null,
+    raw_record varchar,
+    rejected_at timestamptz not null
+);
+create table if not exists {QUARANTINE_SCHEMA}.rejected_files (
+    source_file varchar not null,
+    reason varchar not null,
+    source_name varchar not null,
+    table_name varchar not null,
+    rejected_at timestamptz not null
+);
+create table if not exists {QUARANTINE_SCHEMA}.file_loads (
+    source_name varchar not null,
+    table_name varchar not null,
+    source_file varchar not null,
+    rows_in bigint not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    loaded_at timestamptz not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileAccount:
+    source_name: str
+    table_name: str
+    source_file: str
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+
+    @property
+    def balances(self) -> bool:
+        return self.rows_in == self.rows_loaded + self.rows_quarantined
+
+
+@dataclass
+class IngestionLedger:
+    """What one source's run read, loaded and rejected, file by file."""
+
+    source_name: str
+    files: list[FileAccount] = field(default_factory=list)
+    rejected_files: dict[str, str] = field(default_factory=dict)
+    _rejected_file_tables: dict[str, str] = field(default_factory=dict)
+    _rejected_row_tables: list[pa.Table] = field(default_factory=list)
+
+    def reject_rows(self, rejected: pa.Table) -> None:
+        if rejected.num_rows:
+            self._rejected_row_tables.append(rejected.cast(REJECTED_ROWS_SCHEMA))
+
+    def reject_malformed_rows(self, source_file: str, rows: Iterable[tuple[int, str, str]]) -> None:
+        """Rows that could not even be split into fields: (source_row, reason, raw text)."""
+        records = [
+            {
+                "source_file": source_file,
+                "source_row": source_row,
+                "column_name": None,
+                "reason": reason,
+                "raw_record": json.dumps({"_raw_line": text}, ensure_ascii=False),
+            }
+            for source_row, reason, text in rows
+        ]
+        if records:
+            self.reject_rows(pa.Table.from_pylist(records, schema=REJECTED_ROWS_SCHEMA))
+
+    def reject_file(self, source_file: str, reason: str, table_name: str) -> None:
+        self.rejected_files[source_file] = reason
+        self._rejected_file_tables[source_file] = table_name
+
+    def record_file(self, account: FileAccount) -> None:
+        self.files.append(account)
+
+    @property
+    def rejected_rows(self) -> pa.Table:
+        if not self._rejected_row_tables:
+            return REJECTED_ROWS_SCHEMA.empty_table()
+        return pa.concat_tables(self._rejected_row_tables)
+
+    @property
+    def unbalanced_files(self) -> list[FileAccount]:
+        return [account for account in self.files if not account.balances]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "source": self.source_name,
+            "files": [asdict(account) for account in self.files],
+            "rejected_files": dict(self.rejected_files),
+            "rejected_rows": self.rejected_rows.num_rows,
+        }
+
+    def write_to_warehouse(self, warehouse_path: Path) -> None:
+        """Replace the quarantine entries of every file this run read, then add the new ones."""
+        now = datetime.now(UTC)
+        touched = sorted({a.source_file for a in self.files} | set(self.rejected_files))
+        rejected_rows = self.rejected_rows.append_column(
+            "rejected_at", pa.array([now] * self.rejected_rows.num_rows, pa.timestamp("us", "UTC"))
+        )
+        connection = duckdb.connect(str(warehouse_path))
+        try:
+            connection.execute(_DDL)
+            connection.execute("begin transaction")
+            for table in ("rejected_rows", "rejected_files"):
+                connection.execute(
+                    f"delete from {QUARANTINE_SCHEMA}.{table} where source_file in "
+                    "(select unnest(?::varchar[]))",
+                    [touched],
+                )
+            connection.execute(
+                f"delete from {QUARANTINE_SCHEMA}.file_loads where source_file in "
+                "(select unnest(?::varchar[]))",
+                [touched],
+            )
+            connection.register("new_rejected_rows", rejected_rows)
+            connection.execute(
+                f"insert into {QUARANTINE_SCHEMA}.rejected_rows by name "
+                "select * from new_rejected_rows"
+            )
+            for source_file, reason in self.rejected_files.items():
+                connection.execute(
+                    f"insert into {QUARANTINE_SCHEMA}.rejected_files values (?, ?, ?, ?, ?)",
+                    [
+                        source_file,
+                        reason,
+                        self.source_name,
+                        self._rejected_file_tables[source_file],
+                        now,
+                    ],
+                )
+            for account in self.files:
+                connection.execute(
+                    f"insert into {QUARANTINE_SCHEMA}.file_loads values (?, ?, ?, ?, ?, ?, ?)",
+                    [*asdict(account).values(), now],
+                )
+            connection.execute("commit")
+        finally:
+            connection.close()

@@ -1,0 +1,23 @@
+"""Shared fixtures: an isolated Dagster instance, landing folder and warehouse per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+    """Point landing folder, warehouse and DAGSTER_HOME at a temporary directory."""
+    paths = {
+        "landing": tmp_path / "landing",
+        "warehouse": tmp_path / "warehouse" / "crm_kpi.duckdb",
+        "dagster_home": tmp_path / "dagster_home",
+    }
+    paths["landing"].mkdir()
+    monkeypatch.setenv("CRMKPI_LANDING_DIR", str(paths["landing"]))
+    monkeypatch.setenv("CRMKPI_WAREHOUSE", str(paths["warehouse"]))
+    monkeypatch.setenv("DAGSTER_HOME", str(paths["dagster_home"]))
+    yield paths
