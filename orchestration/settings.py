@@ -38,6 +38,11 @@ def warehouse_path() -> Path:
     return _path_from_env(WAREHOUSE_ENV, REPO_ROOT / "warehouse" / "crm_kpi.duckdb")
 
 
+def data_quality_dir() -> Path:
+    """Great Expectations results and Data Docs, beside the warehouse they describe."""
+    return warehouse_path().parent / "data_quality"
+
+
 def dbt_project_dir() -> Path:
     return _path_from_env(DBT_PROJECT_ENV, REPO_ROOT / "dbt_project")
 

@@ -71,38 +71,31 @@ def build_ingestion_accounting_check(asset_key: dg.AssetKey) -> dg.AssetChecksDe
 
 
 def build_expectation_check(suite: SuiteSpec) -> dg.AssetChecksDefinition:
-    """A Great Expectations suite, run inside DuckDB, as an asset check on the table it guards."""
+    """A Great Expectations suite, run inside DuckDB, as an asset check on the table it guards.
+
+    A suite that cannot be evaluated raises (the check errors) instead of reporting a failure.
+    """
 
     @dg.asset_check(
         asset=dg.AssetKey(list(suite.asset_key)),
-        name=f"gx_{suite.name}",
+        name=suite.check_name,
         blocking=suite.blocking,
-        description=f"Great Expectations suite `{suite.name}` on `{suite.schema}.{suite.table}`.",
+        description=suite.description or f"Great Expectations suite `{suite.name}`.",
     )
-    def _check() -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from expectations.runner import run_suite
 
-        run = run_suite(settings.warehouse_path(), suite)
-        failed = [o for o in run.outcomes if not o.success]
+        run = run_suite(
+            settings.warehouse_path(),
+            suite,
+            context_root=settings.data_quality_dir(),
+            run_name=context.run_id,
+        )
         return dg.AssetCheckResult(
             passed=run.success,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=None if run.success else f"{len(failed)} expectation(s) failed",
-            metadata={
-                "expectations": len(run.outcomes),
-                "failed": dg.MetadataValue.json(
-                    [
-                        {
-                            "expectation": o.expectation,
-                            "column": o.column,
-                            "unexpected_count": o.unexpected_count,
-                        }
-                        for o in failed
-                    ]
-                ),
-                "data_docs": str(run.data_docs_index or ""),
-                "elapsed_s": round(run.elapsed_s, 3),
-            },
+            description=None if run.success else f"{len(run.failed)} expectation(s) failed",
+            metadata=run.to_metadata(),
         )
 
     return _check
