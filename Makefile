@@ -7,8 +7,6 @@ INSTALLED := $(VENV)/.installed
 LANDING ?= landing
 WAREHOUSE ?= warehouse/crm_kpi.duckdb
 SCALE ?= small
-# sqlfluff's dbt templater compiles models; give it a throwaway warehouse, never the real one.
-LINT_WAREHOUSE := $(CURDIR)/.lint/lint.duckdb
 
 .PHONY: setup run test lint format ui clean
 
@@ -30,16 +28,15 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	mkdir -p $(dir $(LINT_WAREHOUSE))
-	CRMKPI_WAREHOUSE=$(LINT_WAREHOUSE) $(BIN)/sqlfluff lint dbt_project/models --processes 2
+	$(BIN)/sqlfluff lint dbt_project/models --processes 2
 
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	CRMKPI_WAREHOUSE=$(LINT_WAREHOUSE) $(BIN)/sqlfluff fix dbt_project/models --processes 2
+	$(BIN)/sqlfluff fix dbt_project/models --processes 2
 
 ui: setup
 	$(BIN)/crmkpi ui
 
 clean:
-	rm -rf warehouse .dagster_home .lint dbt_project/target dbt_project/logs expectations/gx/uncommitted
+	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs expectations/gx/uncommitted
