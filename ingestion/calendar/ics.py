@@ -138,7 +138,9 @@ def expand_ics(
             organizer = _email(occurrence.get("ORGANIZER"))
             attendees = [a for a in _addresses(occurrence, "ATTENDEE") if a != organizer]
             identity = recurrence_at or start_at
-            columns["occurrence_id"].append(f"{uid}|{identity.isoformat()}")
+            # One meeting sits in every attendee's calendar under the same UID: the calendar
+            # is part of the occurrence's identity.
+            columns["occurrence_id"].append(f"{path.stem}|{uid}|{identity.isoformat()}")
             columns["uid"].append(uid)
             columns["recurrence_id"].append(recurrence_at)
             columns["calendar_name"].append(path.stem)
