@@ -28,7 +28,7 @@ class SuiteSpec:
         schema: DuckDB schema of the table, e.g. ``raw_salesforce`` or ``marts``.
         table: table (or view) name.
         asset_key: Dagster asset key path of the table: ``(<source>, <table>)`` for dlt
-            raw tables, ``(<model_name>,)`` for dbt models.
+            raw tables, ``(<schema>, <model_name>)`` for dbt models.
         blocking: whether a failure must stop downstream assets in the same run.
         expectations: zero-argument factory returning fresh GX expectation objects; a
             factory so that importing the suite does not import great_expectations.

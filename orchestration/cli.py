@@ -34,6 +34,7 @@ def _refresh(args: argparse.Namespace) -> int:
             warehouse=args.warehouse,
             as_of_date=args.as_of,
             full_refresh=args.full_refresh,
+            log_level="INFO" if args.verbose else "WARNING",
         )
     except RefreshAlreadyRunningError as error:
         print(f"refresh refused: {error}", file=sys.stderr)
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: latest export date)")
     refresh.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     refresh.add_argument("--quiet", action="store_true", help="skip the KPI summary")
+    refresh.add_argument("--verbose", action="store_true", help="print every Dagster event")
     refresh.set_defaults(handler=_refresh)
 
     kpis = commands.add_parser("kpis", help="print the company KPI summary from the warehouse")

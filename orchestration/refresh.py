@@ -57,6 +57,7 @@ def run_refresh(
     warehouse: Path | None = None,
     as_of_date: str | None = None,
     full_refresh: bool = False,
+    log_level: str = "WARNING",
 ) -> RefreshResult:
     settings.export_environment(landing, warehouse)
     started = time.monotonic()
@@ -68,11 +69,12 @@ def run_refresh(
 
         job = defs.resolve_job_def(KPI_REFRESH_JOB_NAME)
         run_config: dict[str, Any] = {
+            "loggers": {"console": {"config": {"log_level": log_level}}},
             "ops": {
                 "kpi_dbt_models": {
                     "config": {"full_refresh": full_refresh, "as_of_date": as_of_date}
                 }
-            }
+            },
         }
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(

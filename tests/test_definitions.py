@@ -23,7 +23,7 @@ def test_definitions_load_with_one_lineage_graph() -> None:
     assert materializable == set(graph.get_all_asset_keys())
 
     # The KPI mart reaches back to the raw Salesforce opportunities.
-    mart = dg.AssetKey(["kpi_rep_period_performance"])
+    mart = dg.AssetKey(["marts", "kpi_rep_period_performance"])
     assert mart in materializable
     ancestors = _ancestors(graph, mart)
     assert dg.AssetKey(["salesforce", "opportunity"]) in ancestors
@@ -56,6 +56,6 @@ def test_job_schedule_and_checks_are_defined() -> None:
     assert "ingestion_accounting" in check_names
     # dbt tests surface as asset checks on the models they test.
     assert any(
-        key.asset_key == dg.AssetKey(["fct_opportunities"]) and not key.name.startswith("gx_")
+        key.asset_key == dg.AssetKey(["marts", "fct_opportunities"]) and not key.name.startswith("gx_")
         for key in check_keys
     )

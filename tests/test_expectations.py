@@ -146,12 +146,12 @@ def test_registry_follows_the_asset_key_convention() -> None:
     by_name = {s.name: s for s in ALL_SUITES}
     assert by_name["raw_salesforce_opportunity"].asset_key == ("salesforce", "opportunity")
     assert by_name["raw_salesforce_opportunity"].qualified_table == "raw_salesforce.opportunity"
-    assert by_name["fct_opportunities"].asset_key == ("fct_opportunities",)
+    assert by_name["fct_opportunities"].asset_key == ("marts", "fct_opportunities")
     assert by_name["kpi_rep_period_performance"].qualified_table == (
         "marts.kpi_rep_period_performance"
     )
     assert all(s.blocking for s in ALL_SUITES)
-    assert suites_for_asset(("fct_opportunities",)) == (get_suite("fct_opportunities"),)
+    assert suites_for_asset(("marts", "fct_opportunities")) == (get_suite("fct_opportunities"),)
     assert set(PLANTED_FAILURES) == set(by_name)
     with pytest.raises(ValueError, match="asset_key"):
         SuiteSpec("x", "s", "t", (), True, list)

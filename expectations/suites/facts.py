@@ -1,4 +1,4 @@
-"""Suites over dbt fact models in schema ``marts`` (asset key ``(<model_name>,)``)."""
+"""Suites over dbt fact models in schema ``marts`` (asset key ``("marts", <model_name>)``)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ FCT_OPPORTUNITIES = SuiteSpec(
     name="fct_opportunities",
     schema="marts",
     table="fct_opportunities",
-    asset_key=("fct_opportunities",),
+    asset_key=("marts", "fct_opportunities"),
     blocking=True,
     expectations=_fct_opportunities,
     description="One row per opportunity, canonical stages",

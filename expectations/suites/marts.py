@@ -1,4 +1,4 @@
-"""Suites over dbt KPI marts in schema ``marts`` (asset key ``(<model_name>,)``)."""
+"""Suites over dbt KPI marts in schema ``marts`` (asset key ``("marts", <model_name>)``)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ KPI_REP_PERIOD_PERFORMANCE = SuiteSpec(
     name="kpi_rep_period_performance",
     schema="marts",
     table="kpi_rep_period_performance",
-    asset_key=("kpi_rep_period_performance",),
+    asset_key=("marts", "kpi_rep_period_performance"),
     blocking=True,
     expectations=_kpi_rep_period_performance,
     description="Win rate, attainment and activity KPIs per scope and period",

@@ -1,7 +1,5 @@
 """The refresh job and its schedule."""
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg

@@ -4,8 +4,6 @@ Asset keys are `[<source>, <table>]`, exactly dbt's source keys, so dlt and dbt 
 lineage graph from export file to KPI mart.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import Any
 

@@ -3,8 +3,6 @@
 Great Expectations is imported only when a check runs (it takes seconds to import).
 """
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
@@ -89,7 +87,7 @@ def build_expectation_check(suite: SuiteSpec) -> dg.AssetChecksDefinition:
             settings.warehouse_path(),
             suite,
             context_root=settings.data_quality_dir(),
-            run_name=context.run_id,
+            run_name=context.run.run_id,
         )
         return dg.AssetCheckResult(
             passed=run.success,

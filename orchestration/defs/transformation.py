@@ -1,7 +1,5 @@
 """dbt assets: every model, seed and snapshot, with dbt tests surfaced as asset checks."""
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,6 +21,16 @@ DBT_PROJECT = DbtProject(
     project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir()
 )
 _PROJECT_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "analyses")
+# The venv's own dbt: a `dbt` on PATH may be another installation, or missing.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_cli_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=DBT_PROJECT,
+        profiles_dir=str(settings.dbt_project_dir()),
+        dbt_executable=DBT_EXECUTABLE,
+    )
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
@@ -35,7 +43,7 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     newest = max((p.stat().st_mtime for p in inputs if p.exists()), default=0.0)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
-        project.preparer.prepare(project)
+        dbt_cli_resource().cli(["parse", "--quiet"], target_path=Path(project.target_path)).wait()
     return manifest
 
 
@@ -82,11 +90,5 @@ def kpi_dbt_models(
 
 defs = dg.Definitions(
     assets=[kpi_dbt_models],
-    resources={
-        "dbt": DbtCliResource(
-            project_dir=DBT_PROJECT,
-            profiles_dir=str(settings.dbt_project_dir()),
-            dbt_executable=str(Path(sys.executable).with_name("dbt")),
-        )
-    },
+    resources={"dbt": dbt_cli_resource()},
 )
