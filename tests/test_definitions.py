@@ -56,6 +56,7 @@ def test_job_schedule_and_checks_are_defined() -> None:
     assert "ingestion_accounting" in check_names
     # dbt tests surface as asset checks on the models they test.
     assert any(
-        key.asset_key == dg.AssetKey(["marts", "fct_opportunities"]) and not key.name.startswith("gx_")
+        key.asset_key == dg.AssetKey(["marts", "fct_opportunities"])
+        and not key.name.startswith("gx_")
         for key in check_keys
     )
