@@ -1,11 +1,12 @@
--- CRM activities with the canonical stage their opportunity was in at activity_at: the stage
--- entered by the latest transition at or before activity_at. Activities not tied to an
--- opportunity, or dated before its creation, have no stage.
+-- Every activity (int_activities_unioned) with the canonical stage its opportunity was in at
+-- activity_at: the stage entered by the latest transition at or before activity_at
+-- (stage_transition_id). Activities without an opportunity, or dated before its first
+-- recorded transition, have no stage.
 with
 
 activities as (
 
-    select * from {{ ref('int_crm_activities_unioned') }}
+    select * from {{ ref('int_activities_unioned') }}
 
 ),
 
@@ -19,6 +20,7 @@ final as (
 
     select
         activities.activity_id,
+        activities.source_system,
         activities.source_object,
         activities.activity_type,
         activities.activity_at,
@@ -30,8 +32,10 @@ final as (
         activities.duration_minutes,
         activities.is_completed,
         activities.origin,
-        activities.source_system,
+        activities.opportunity_link_method,
+        activities.calendar_occurrence_id,
         stage_changes.to_stage as stage_at_activity,
+        stage_changes.stage_transition_id,
         stage_changes.transition_number as stage_transition_number
     from activities
     left join stage_changes

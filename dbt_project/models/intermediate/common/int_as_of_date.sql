@@ -2,7 +2,7 @@
     The single place that decides the as-of date of every mart.
     - var as_of_date set: that date.
     - unset: the latest UTC date of the record-keeping timestamps in the loaded exports
-      (opportunity created/last-modified, opportunity-history changes, task and event creation).
+      (opportunity created/last-modified, opportunity stage-history changes, CRM activity creation).
       Business dates such as close dates or meeting starts can lie in the future and are not used.
 -#}
 {%- set as_of_var = as_of_date_var() -%}
@@ -11,25 +11,19 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_crm__opportunities') }}
 
 ),
 
 opportunity_histories as (
 
-    select * from {{ ref('stg_salesforce__opportunity_histories') }}
+    select * from {{ ref('int_crm__opportunity_stage_history') }}
 
 ),
 
-tasks as (
+activities as (
 
-    select * from {{ ref('stg_salesforce__tasks') }}
-
-),
-
-events as (
-
-    select * from {{ ref('stg_salesforce__events') }}
+    select * from {{ ref('int_crm__activities') }}
 
 ),
 
@@ -41,9 +35,7 @@ export_timestamps as (
     union all
     select max(changed_at) as latest_at from opportunity_histories
     union all
-    select max(created_at) as latest_at from tasks
-    union all
-    select max(created_at) as latest_at from events
+    select max(created_at) as latest_at from activities
 
 ),
 

@@ -1,4 +1,4 @@
--- Stage transitions derived from Salesforce OpportunityHistory.
+-- Stage transitions derived from the CRMs' stage histories (Salesforce OpportunityHistory).
 -- Each history row is mapped to its canonical stage and compared with the previous row of the
 -- same opportunity (ordered by change time, then history id). A row is a transition when its
 -- canonical stage differs from the previous row's; the first row is the creation transition
@@ -8,20 +8,19 @@ with
 
 opportunity_histories as (
 
-    select * from {{ ref('stg_salesforce__opportunity_histories') }}
+    select * from {{ ref('int_crm__opportunity_stage_history') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_crm__opportunities') }}
 
 ),
 
 stage_mapping as (
 
     select * from {{ ref('int_stage_mapping_expanded') }}
-    where source_system = 'salesforce'
 
 ),
 
@@ -38,7 +37,7 @@ live_histories as (
 mapped as (
 
     select
-        live_histories.opportunity_history_id,
+        live_histories.stage_history_id as opportunity_history_id,
         live_histories.opportunity_id,
         live_histories.source_stage_label,
         live_histories.changed_at,
@@ -46,11 +45,13 @@ mapped as (
         stage_mapping.canonical_stage_order,
         row_number() over (
             partition by live_histories.opportunity_id
-            order by live_histories.changed_at, live_histories.opportunity_history_id
+            order by live_histories.changed_at, live_histories.stage_history_id
         ) as history_sequence
     from live_histories
     left join stage_mapping
-        on lower(trim(live_histories.source_stage_label)) = stage_mapping.stage_label_key
+        on
+            live_histories.source_system = stage_mapping.source_system
+            and lower(trim(live_histories.source_stage_label)) = stage_mapping.stage_label_key
 
 ),
 

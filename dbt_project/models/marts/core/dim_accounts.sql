@@ -1,9 +1,11 @@
--- One row per Salesforce account, with the web domain derived from its website.
+-- One row per CRM account, with the web domain derived from its website (int_crm__accounts,
+-- macro website_domain): lower-cased, without scheme, `www.`, port and path. Calendar
+-- meetings are tied to accounts on this domain.
 with
 
 accounts as (
 
-    select * from {{ ref('stg_salesforce__accounts') }}
+    select * from {{ ref('int_crm__accounts') }}
 
 ),
 
@@ -19,30 +21,14 @@ final as (
         accounts.account_id,
         accounts.account_name,
         accounts.website,
+        accounts.domain,
         accounts.industry,
         accounts.billing_country,
         accounts.number_of_employees,
         accounts.owner_user_id as owner_rep_id,
         accounts.created_at,
-        as_of.as_of_date,
-        nullif(
-            split_part(
-                split_part(
-                    regexp_replace(
-                        regexp_replace(
-                            lower(trim(accounts.website)), '^[a-z][a-z0-9+.-]*://', ''
-                        ),
-                        '^www\.',
-                        ''
-                    ),
-                    '/',
-                    1
-                ),
-                ':',
-                1
-            ),
-            ''
-        ) as domain
+        accounts.source_system,
+        as_of.as_of_date
     from accounts
     cross join as_of
 

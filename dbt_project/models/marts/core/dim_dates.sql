@@ -9,19 +9,19 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_crm__opportunities') }}
 
 ),
 
 opportunity_histories as (
 
-    select * from {{ ref('stg_salesforce__opportunity_histories') }}
+    select * from {{ ref('int_crm__opportunity_stage_history') }}
 
 ),
 
 activities as (
 
-    select * from {{ ref('int_crm_activities_unioned') }}
+    select * from {{ ref('int_crm__activities') }}
 
 ),
 

@@ -1,5 +1,8 @@
--- One row per sales activity. For now: Salesforce tasks and events (origin crm); calendar
--- exports will add origin calendar / both.
+-- One row per sales activity from every source: CRM tasks and events (calls, e-mails,
+-- meetings, demos, to-dos) and calendar meetings, a meeting that is in both counted once
+-- (origin both). See int_activities_unioned for matching and int_calendar_meetings for which
+-- calendar events count. stage_at_activity is the canonical stage of the opportunity at
+-- activity_at.
 with
 
 activities as (
@@ -24,13 +27,16 @@ final as (
         activities.rep_id,
         activities.account_id,
         activities.opportunity_id,
+        activities.opportunity_link_method,
         activities.stage_at_activity,
+        activities.stage_transition_id,
         activities.duration_minutes,
         activities.is_completed,
         activities.subject,
         activities.source_object,
         activities.origin,
         activities.source_system,
+        activities.calendar_occurrence_id,
         as_of.as_of_date
     from activities
     cross join as_of

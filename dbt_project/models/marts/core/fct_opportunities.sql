@@ -1,5 +1,5 @@
--- One row per live (not deleted) opportunity.
--- Current stage comes from the opportunity's StageName through the stage_mapping seed; closed
+-- One row per live (not deleted) opportunity of every CRM source (int_opportunities).
+-- Current stage comes from the opportunity's stage label through the stage_mapping seed; closed
 -- and won follow the canonical stage. Salesforce only has a close *date*: closed_date is
 -- CloseDate for closed opportunities and closed_at is 00:00 UTC of it. Amounts are converted
 -- to the reporting currency with the latest rate on or before the close date (the as-of date
@@ -8,15 +8,7 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
-    where not coalesce(is_deleted, false)
-
-),
-
-stage_mapping as (
-
-    select * from {{ ref('int_stage_mapping_expanded') }}
-    where source_system = 'salesforce'
+    select * from {{ ref('int_opportunities') }}
 
 ),
 
@@ -42,19 +34,12 @@ staged as (
 
     select
         opportunities.*,
-        stage_mapping.canonical_stage as current_stage,
-        stage_mapping.canonical_stage_order as current_stage_order,
-        coalesce(stage_mapping.is_closed, false) as is_closed_canonical,
-        coalesce(stage_mapping.is_won, false) as is_won_canonical,
+        opportunities.is_closed as is_closed_canonical,
+        opportunities.is_won as is_won_canonical,
         coalesce(opportunities.currency, '{{ var("reporting_currency") }}')
             as currency_code,
-        case
-            when stage_mapping.is_closed then opportunities.close_date
-        end as closed_date,
         as_of.as_of_date
     from opportunities
-    left join stage_mapping
-        on lower(trim(opportunities.source_stage_label)) = stage_mapping.stage_label_key
     cross join as_of
 
 ),
@@ -100,7 +85,7 @@ final as (
         converted.opportunity_name,
         converted.account_id,
         converted.rep_id,
-        'salesforce' as source_system,
+        converted.source_system,
         converted.source_stage_label,
         converted.current_stage,
         converted.current_stage_order,

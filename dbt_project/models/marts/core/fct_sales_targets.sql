@@ -1,6 +1,6 @@
 -- One row per rep or team target and target period, from the quota sheets.
--- Rep targets are matched to Salesforce users on lower-cased e-mail (an active user first,
--- then the most recently created); their team is the user's team (Department), as for
+-- Rep targets are matched to CRM users on lower-cased e-mail (an active user first,
+-- then the most recently created); their team is the user's current team, as for
 -- opportunities. Team targets are matched to a CRM team case-insensitively. Amounts are
 -- converted to the reporting currency at the latest rate on or before period_start.
 with
@@ -13,7 +13,7 @@ sales_targets as (
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('int_crm__users') }}
 
 ),
 
@@ -34,7 +34,7 @@ reps_by_email as (
     select
         email,
         user_id as rep_id,
-        nullif(trim(department), '') as team
+        team
     from users
     where email is not null
     qualify row_number() over (
@@ -47,11 +47,11 @@ reps_by_email as (
 crm_teams as (
 
     select
-        lower(trim(department)) as team_key,
-        min(trim(department)) as team
+        lower(team) as team_key,
+        min(team) as team
     from users
-    where nullif(trim(department), '') is not null
-    group by lower(trim(department))
+    where team is not null
+    group by lower(team)
 
 ),
 

@@ -1,5 +1,8 @@
 -- One row per opportunity stage transition, the creation included (from_stage null).
--- See int_opportunity_stage_changes for how transitions are derived from OpportunityHistory.
+-- See int_opportunity_stage_changes for how transitions are derived from the stage history.
+-- activities_in_from_stage: completed activities (fct_activities: CRM and calendar, a
+-- meeting in both counted once) tied to the opportunity while it sat in from_stage, i.e.
+-- whose stage_transition_id is the transition that entered from_stage.
 with
 
 stage_changes as (
@@ -10,13 +13,13 @@ stage_changes as (
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_opportunities') }}
 
 ),
 
 activities as (
 
-    select * from {{ ref('int_activities_attributed_to_stages') }}
+    select * from {{ ref('fct_activities') }}
 
 ),
 
@@ -28,14 +31,13 @@ as_of as (
 
 activities_per_stage_stay as (
 
-    -- completed activities during the stay that began with transition n
+    -- completed activities during the stay that began with a transition
     select
-        opportunity_id,
-        stage_transition_number,
+        stage_transition_id,
         count(*) as activity_count
     from activities
-    where is_completed and stage_transition_number is not null
-    group by opportunity_id, stage_transition_number
+    where is_completed and stage_transition_id is not null
+    group by stage_transition_id
 
 ),
 
@@ -70,9 +72,9 @@ final as (
         on stage_changes.opportunity_id = opportunities.opportunity_id
     left join activities_per_stage_stay
         on
-            stage_changes.opportunity_id = activities_per_stage_stay.opportunity_id
-            and stage_changes.transition_number - 1
-            = activities_per_stage_stay.stage_transition_number
+            stage_changes.opportunity_id || ':'
+            || cast(stage_changes.transition_number - 1 as varchar)
+            = activities_per_stage_stay.stage_transition_id
     cross join as_of
 
 )

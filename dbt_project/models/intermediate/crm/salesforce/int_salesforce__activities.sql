@@ -1,6 +1,5 @@
--- Salesforce tasks and events as one list of CRM activities, typed into the canonical
--- activity types (call, email, meeting, demo, task, other) and tied to a live opportunity
--- when their WhatId points at one.
+-- Salesforce tasks and events in the canonical CRM activity shape (int_crm__activities),
+-- typed into the canonical activity types (call, email, meeting, demo, task, other).
 --
 -- Typing rules (first match wins):
 --   tasks:  e-mail subtype/type -> email; call subtype/type -> call; type Demo -> demo;
@@ -9,7 +8,7 @@
 --   events: type Demo -> demo; type Call -> call; type Email -> email; type Other -> other;
 --           subject mentions a demo -> demo; anything else -> meeting
 --
--- activity_at: events start at activity_at (start_date_time when null). Tasks only carry a
+-- activity_at: events start at ActivityDateTime (StartDateTime when null). Tasks only carry a
 -- date: a task logged on its ActivityDate keeps its creation time, any other task is placed
 -- at 00:00 UTC of ActivityDate (creation time when it has no ActivityDate).
 with
@@ -23,13 +22,6 @@ tasks as (
 events as (
 
     select * from {{ ref('stg_salesforce__events') }}
-
-),
-
-opportunities as (
-
-    select * from {{ ref('stg_salesforce__opportunities') }}
-    where not coalesce(is_deleted, false)
 
 ),
 
@@ -57,12 +49,15 @@ task_activities as (
             when activity_date = {{ utc_date('created_at') }} then created_at
             else {{ utc_midnight('activity_date') }}
         end as activity_at,
+        cast(null as timestamp with time zone) as ended_at,
         rep_id,
         account_id,
         what_id,
         subject,
         cast(call_duration_seconds as double) / 60 as duration_minutes,
-        coalesce(is_closed, false) as is_completed
+        coalesce(is_closed, false) as is_completed,
+        false as is_all_day,
+        created_at
     from tasks
 
 ),
@@ -72,6 +67,16 @@ event_activities as (
     select
         event_id as activity_id,
         'event' as source_object,
+        ended_at,
+        rep_id,
+        account_id,
+        what_id,
+        subject,
+        created_at,
+        true as is_completed,
+        cast(
+            coalesce(duration_minutes, date_diff('minute', started_at, ended_at)) as double
+        ) as duration_minutes,
         case
             when lower(event_type) = 'demo' then 'demo'
             when lower(event_type) = 'call' then 'call'
@@ -81,45 +86,48 @@ event_activities as (
             else 'meeting'
         end as activity_type,
         coalesce(activity_at, started_at) as activity_at,
-        rep_id,
-        account_id,
-        what_id,
-        subject,
-        cast(
-            coalesce(duration_minutes, date_diff('minute', started_at, ended_at)) as double
-        ) as duration_minutes,
-        true as is_completed
+        coalesce(is_all_day, false) as is_all_day
     from events
-
-),
-
-unioned as (
-
-    select * from task_activities
-    union all
-    select * from event_activities
 
 ),
 
 final as (
 
     select
-        unioned.activity_id,
-        unioned.source_object,
-        unioned.activity_type,
-        unioned.activity_at,
-        unioned.rep_id,
-        opportunities.opportunity_id,
-        unioned.subject,
-        unioned.duration_minutes,
-        unioned.is_completed,
-        'crm' as origin,
+        activity_id,
         'salesforce' as source_system,
-        {{ utc_date('unioned.activity_at') }} as activity_date,
-        coalesce(unioned.account_id, opportunities.account_id) as account_id
-    from unioned
-    left join opportunities
-        on unioned.what_id = opportunities.opportunity_id
+        source_object,
+        activity_type,
+        activity_at,
+        ended_at,
+        rep_id,
+        account_id,
+        what_id,
+        subject,
+        duration_minutes,
+        is_completed,
+        is_all_day,
+        created_at
+    from task_activities
+
+    union all
+
+    select
+        activity_id,
+        'salesforce' as source_system,
+        source_object,
+        activity_type,
+        activity_at,
+        ended_at,
+        rep_id,
+        account_id,
+        what_id,
+        subject,
+        duration_minutes,
+        is_completed,
+        is_all_day,
+        created_at
+    from event_activities
 
 )
 
