@@ -8,7 +8,7 @@ LANDING ?= landing
 WAREHOUSE ?= warehouse/crm_kpi.duckdb
 SCALE ?= small
 
-.PHONY: setup run test lint format ui clean
+.PHONY: setup run test lint format ui status clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ format: setup
 
 ui: setup
 	$(BIN)/crmkpi ui
+
+status: setup
+	$(BIN)/crmkpi status
 
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs expectations/gx/uncommitted

@@ -10,6 +10,7 @@ from expectations.runner import (
     SuiteRun,
     run_suite,
     run_suites,
+    validate_suites,
 )
 from expectations.spec import SuiteSpec
 
@@ -20,4 +21,5 @@ __all__ = [
     "SuiteSpec",
     "run_suite",
     "run_suites",
+    "validate_suites",
 ]

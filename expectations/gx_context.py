@@ -32,6 +32,8 @@ DEFAULT_CONTEXT_ROOT = Path(__file__).resolve().parent / "gx"
 DATA_DOCS_SITE = "local_site"
 _DATASOURCE_NAME = "warehouse"
 _BATCH_DEFINITION_NAME = "whole_table"
+# Validation results listed on the Data Docs index page (newest first).
+_INDEX_VALIDATION_RESULTS = 500
 
 _contexts: dict[Path, AbstractDataContext] = {}
 _contexts_lock = threading.Lock()
@@ -74,7 +76,14 @@ def _project_config(root: Path) -> DataContextConfig:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": on_disk(f"uncommitted/data_docs/{DATA_DOCS_SITE}/"),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": _INDEX_VALIDATION_RESULTS,
+                },
+                # Validation results only. The suites are code (expectations/suites/), so
+                # re-rendering a page per suite on every run (GX's default, and most of the
+                # docs time) adds nothing; there is no profiling.
+                "site_section_builders": {"expectations": "None", "profiling": "None"},
             }
         },
         # No network here, and nothing to report home; bars only clutter logs.

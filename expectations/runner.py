@@ -26,6 +26,7 @@ _run_lock = threading.Lock()
 # BASIC: counts plus the first 20 unexpected values, each fetched with a SQL LIMIT.
 # SUMMARY would add an unbounded GROUP BY of all unexpected values; COMPLETE every row.
 _RESULT_FORMAT = "BASIC"
+_CHECKPOINT_NAME = "crmkpi_suites"
 
 
 class SuiteExecutionError(RuntimeError):
@@ -126,6 +127,33 @@ def run_suite(
         SuiteExecutionError: the table is missing, or any expectation raised instead of
             evaluating (GX's silent ``exception_info`` mode).
     """
+    (result,) = validate_suites(
+        warehouse_path, [suite], build_docs=build_docs, context_root=context_root, run_name=run_name
+    ).values()
+    if isinstance(result, SuiteExecutionError):
+        raise result
+    return result
+
+
+def validate_suites(
+    warehouse_path: Path,
+    suites: Iterable[SuiteSpec],
+    *,
+    build_docs: bool = True,
+    context_root: Path | None = None,
+    run_name: str | None = None,
+) -> dict[str, SuiteRun | SuiteExecutionError]:
+    """Validate several suites in one go: one read-only connection pool, one GX checkpoint,
+    one Data Docs update. Keyed by suite name, in the order given.
+
+    A suite that cannot be evaluated (missing table, an expectation that raised, the file
+    locked by a writer) maps to its :class:`SuiteExecutionError` instead of a result; the
+    other suites still run. ``elapsed_s`` of each result is the time of the whole batch.
+
+    Raises:
+        FileNotFoundError: no warehouse file.
+    """
+    suites = list(suites)
     warehouse_path = Path(warehouse_path).resolve()
     if not warehouse_path.is_file():
         raise FileNotFoundError(f"DuckDB warehouse not found: {warehouse_path}")
@@ -140,56 +168,101 @@ def run_suite(
 
     root = gx_context.resolve_root(context_root)
     started = time.perf_counter()
+    results: dict[str, SuiteRun | SuiteExecutionError] = {}
+    gx_suites: dict[str, Any] = {}
+    suite_results: dict[str, tuple[Any, Any]] = {}
     with _run_lock:
         context = gx_context.get_context(root)
         try:
             # GX tests the connection here, so a writer holding the file fails fast.
             datasource = gx_context.warehouse_datasource(context, warehouse_path)
         except TestConnectionError as exc:
-            raise SuiteExecutionError(suite.name, {str(warehouse_path): str(exc)}) from exc
+            return {
+                s.name: SuiteExecutionError(s.name, {str(warehouse_path): str(exc)}) for s in suites
+            }
         try:
-            try:
-                batch_definition = gx_context.table_batch_definition(
-                    datasource, suite.schema, suite.table
+            batch_definitions: dict[str, Any] = {}
+            validations = []
+            for suite in suites:
+                try:
+                    if suite.qualified_table not in batch_definitions:
+                        batch_definitions[suite.qualified_table] = (
+                            gx_context.table_batch_definition(datasource, suite.schema, suite.table)
+                        )
+                except TestConnectionError as exc:
+                    results[suite.name] = SuiteExecutionError(
+                        suite.name, {suite.qualified_table: str(exc)}
+                    )
+                    continue
+                gx_suite = context.suites.add_or_update(
+                    gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations()))
                 )
-            except TestConnectionError as exc:
-                raise SuiteExecutionError(suite.name, {suite.qualified_table: str(exc)}) from exc
-            gx_suite = context.suites.add_or_update(
-                gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations()))
-            )
-            validation = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
-            )
-            actions = [UpdateDataDocsAction(name="update_data_docs")] if build_docs else []
-            checkpoint = context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=suite.name,
-                    validation_definitions=[validation],
-                    actions=actions,
-                    result_format=_RESULT_FORMAT,
+                gx_suites[suite.name] = gx_suite
+                validations.append(
+                    context.validation_definitions.add_or_update(
+                        gx.ValidationDefinition(
+                            name=suite.name,
+                            data=batch_definitions[suite.qualified_table],
+                            suite=gx_suite,
+                        )
+                    )
                 )
-            )
-            run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
-            checkpoint_result = checkpoint.run(run_id=run_id)
+            if validations:
+                actions = [UpdateDataDocsAction(name="update_data_docs")] if build_docs else []
+                # A checkpoint left from the previous call refers to the assets of the
+                # datasource it replaced: drop it rather than let GX load and update it.
+                store = context.checkpoint_store
+                stale = store.get_key(name=_CHECKPOINT_NAME, id=None)
+                if store.has_key(stale):
+                    store.remove_key(stale)
+                checkpoint = context.checkpoints.add(
+                    gx.Checkpoint(
+                        name=_CHECKPOINT_NAME,
+                        validation_definitions=validations,
+                        actions=actions,
+                        result_format=_RESULT_FORMAT,
+                    )
+                )
+                run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+                checkpoint_result = checkpoint.run(run_id=run_id)
+                for result_id, suite_result in checkpoint_result.run_results.items():
+                    suite_results[suite_result.suite_name] = (result_id, suite_result)
         finally:
             datasource.dispose()
 
-        ((result_id, suite_result),) = checkpoint_result.run_results.items()
-        docs_index = docs_page = None
-        if build_docs:
-            docs_index = gx_context.data_docs_index(root)
-            docs_page = _docs_page(context, result_id)
+        docs_index = gx_context.data_docs_index(root) if build_docs else None
+        docs_pages = {
+            name: _docs_page(context, result_id) if build_docs else None
+            for name, (result_id, _) in suite_results.items()
+        }
 
-    outcomes = _outcomes(suite.name, [e.id for e in gx_suite.expectations], suite_result.results)
-    return SuiteRun(
-        suite_name=suite.name,
-        table=suite.qualified_table,
-        success=all(o.success for o in outcomes),
-        outcomes=outcomes,
-        data_docs_index=docs_index,
-        elapsed_s=time.perf_counter() - started,
-        data_docs_page=docs_page,
-    )
+    elapsed = time.perf_counter() - started
+    for suite in suites:
+        if suite.name in results:
+            continue
+        if suite.name not in suite_results:
+            results[suite.name] = SuiteExecutionError(suite.name, {"suite": "no validation result"})
+            continue
+        gx_suite = gx_suites[suite.name]
+        try:
+            outcomes = _outcomes(
+                suite.name,
+                [e.id for e in gx_suite.expectations],
+                suite_results[suite.name][1].results,
+            )
+        except SuiteExecutionError as error:
+            results[suite.name] = error
+            continue
+        results[suite.name] = SuiteRun(
+            suite_name=suite.name,
+            table=suite.qualified_table,
+            success=all(o.success for o in outcomes),
+            outcomes=outcomes,
+            data_docs_index=docs_index,
+            elapsed_s=elapsed,
+            data_docs_page=docs_pages.get(suite.name),
+        )
+    return {s.name: results[s.name] for s in suites}
 
 
 def run_suites(
@@ -200,17 +273,18 @@ def run_suites(
     context_root: Path | None = None,
     run_name: str | None = None,
 ) -> list[SuiteRun]:
-    """Run several suites (default: all registered) one after the other."""
+    """Run several suites (default: all registered); raises the first SuiteExecutionError."""
     if suites is None:
         from expectations.suites import ALL_SUITES
 
         suites = ALL_SUITES
-    return [
-        run_suite(
-            warehouse_path, s, build_docs=build_docs, context_root=context_root, run_name=run_name
-        )
-        for s in suites
-    ]
+    runs = validate_suites(
+        warehouse_path, suites, build_docs=build_docs, context_root=context_root, run_name=run_name
+    )
+    for run in runs.values():
+        if isinstance(run, SuiteExecutionError):
+            raise run
+    return list(runs.values())  # type: ignore[arg-type]
 
 
 def _docs_page(context: Any, result_id: Any) -> Path | None:

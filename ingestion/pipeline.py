@@ -1,8 +1,10 @@
 """Run every export source into the warehouse with dlt, and book what was rejected.
 
 One dlt pipeline per source family, each landing in its own raw dataset (`raw_salesforce`,
-`raw_calendar`, `raw_targets`). Pipeline state lives beside the warehouse file, so it survives
-restarts and follows the warehouse it describes.
+`raw_hubspot`, `raw_pipedrive`, `raw_crm`, `raw_calendar`, `raw_targets`). Pipeline state
+lives beside the warehouse file (and in it, `_dlt_pipeline_state`), so it survives restarts and
+follows the warehouse it describes: it remembers every export file read, so a second run on
+the same landing folder reads nothing again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dlt.extract.source import DltSource
 
 from ingestion.calendar import calendar_source
 from ingestion.common.ledger import IngestionLedger
+from ingestion.crm import crm_source
+from ingestion.hubspot import hubspot_source
+from ingestion.pipedrive import pipedrive_source
 from ingestion.salesforce import salesforce_source
 from ingestion.targets import targets_source
 
@@ -41,6 +46,9 @@ class SourceFamily:
 
 SOURCE_FAMILIES: tuple[SourceFamily, ...] = (
     SourceFamily("salesforce", salesforce_source),
+    SourceFamily("hubspot", hubspot_source),
+    SourceFamily("pipedrive", pipedrive_source),
+    SourceFamily("crm", crm_source),
     SourceFamily("calendar", calendar_source),
     SourceFamily("targets", targets_source),
 )
@@ -52,6 +60,10 @@ def configure_dlt() -> None:
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    # Loaded packages keep no copy of the (possibly gigabytes of) load files, and merge
+    # staging tables are emptied after each load.
+    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
+    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
 
 
 def default_pipelines_dir(warehouse_path: Path) -> Path:
@@ -99,18 +111,30 @@ def ingest_source(
     """Load one source family, then write its quarantine entries."""
     ledger = IngestionLedger(family.name)
     pipeline = make_pipeline(family, warehouse_path, pipelines_dir)
+    if pipeline.has_pending_data:
+        # Left by an interrupted run: its files are read again (the state it carried was not
+        # committed), so drop it rather than let `run()` load it instead of the new data.
+        pipeline.abort_packages()
     load_info = pipeline.run(family.source(landing_dir, ledger))
     ledger.write_to_warehouse(warehouse_path)
     return ledger, load_info
 
 
 def ingest_landing(
-    landing_dir: Path, warehouse_path: Path, pipelines_dir: Path | None = None
+    landing_dir: Path,
+    warehouse_path: Path,
+    pipelines_dir: Path | None = None,
+    families: tuple[str, ...] | None = None,
 ) -> IngestionReport:
-    """Load every export under `landing_dir` into `warehouse_path` (outside Dagster)."""
+    """Load every export under `landing_dir` into `warehouse_path` (outside Dagster).
+
+    `families` limits the run to those source families (all by default).
+    """
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     report = IngestionReport()
     for family in SOURCE_FAMILIES:
+        if families is not None and family.name not in families:
+            continue
         ledger, load_info = ingest_source(family, landing_dir, warehouse_path, pipelines_dir)
         report.ledgers.append(ledger)
         report.load_infos.append(load_info)

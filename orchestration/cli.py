@@ -35,10 +35,15 @@ def _refresh(args: argparse.Namespace) -> int:
             as_of_date=args.as_of,
             full_refresh=args.full_refresh,
             log_level="INFO" if args.verbose else "WARNING",
+            wait_seconds=args.wait,
+            published=args.published,
+            show_progress=not args.verbose,
         )
     except RefreshAlreadyRunningError as error:
         print(f"refresh refused: {error}", file=sys.stderr)
         return 3
+    for run_id in result.recovered_runs:
+        print(f"recovered interrupted run {run_id}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not result.success:
@@ -47,21 +52,38 @@ def _refresh(args: argparse.Namespace) -> int:
             print(f"  failed step  {step}", file=sys.stderr)
         for check in result.failed_checks:
             print(f"  failed check {check}", file=sys.stderr)
+        if result.skipped_steps:
+            print(f"  skipped      {', '.join(result.skipped_steps)}", file=sys.stderr)
+        print(
+            f"published warehouse unchanged: {result.published_path} (last good refresh)",
+            file=sys.stderr,
+        )
         return 1
     print(f"refresh succeeded (run {result.run_id}, {result.elapsed_s:.1f} s)")
-    if not args.quiet:
+    if not args.quiet and result.published and result.published_path:
         from orchestration.summary import print_kpi_summary
 
-        print_kpi_summary(settings.warehouse_path())
+        print_kpi_summary(result.published_path)
     return 0
 
 
 def _kpis(args: argparse.Namespace) -> int:
     from orchestration.summary import print_kpi_summary
 
-    if args.warehouse:
-        settings.export_environment(warehouse=args.warehouse)
-    print_kpi_summary(settings.warehouse_path())
+    settings.export_environment(warehouse=args.warehouse, published=args.published)
+    published = settings.published_warehouse_path()
+    if not published.is_file():
+        print(f"nothing published yet at {published}; run `crmkpi refresh`", file=sys.stderr)
+        return 1
+    print_kpi_summary(published)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from orchestration.status import print_status
+
+    settings.export_environment(args.landing, args.warehouse, args.published)
+    print_status(as_json=args.json)
     return 0
 
 
@@ -95,12 +117,38 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
     refresh.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: latest export date)")
     refresh.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    refresh.add_argument(
+        "--published",
+        type=Path,
+        help=f"published file for BI (default ${settings.PUBLISHED_WAREHOUSE_ENV})",
+    )
+    refresh.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="if another refresh is running, wait up to this long (default: refuse at once)",
+    )
     refresh.add_argument("--quiet", action="store_true", help="skip the KPI summary")
     refresh.add_argument("--verbose", action="store_true", help="print every Dagster event")
     refresh.set_defaults(handler=_refresh)
 
-    kpis = commands.add_parser("kpis", help="print the company KPI summary from the warehouse")
+    status = commands.add_parser(
+        "status", help="last refresh, its checks, mart freshness, quarantine, warehouse files"
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")
+    status.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    status.add_argument(
+        "--published", type=Path, help=f"default ${settings.PUBLISHED_WAREHOUSE_ENV}"
+    )
+    status.set_defaults(handler=_status)
+
+    kpis = commands.add_parser(
+        "kpis", help="print the company KPI summary from the published warehouse"
+    )
     kpis.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    kpis.add_argument("--published", type=Path, help=f"default ${settings.PUBLISHED_WAREHOUSE_ENV}")
     kpis.set_defaults(handler=_kpis)
 
     ui = commands.add_parser("ui", help="open the Dagster UI on this repository's instance")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs import automation, ingestion, quality, transformation
+from orchestration.defs import automation, ingestion, publish, quality, transformation
 
-defs = dg.Definitions.merge(ingestion.defs, transformation.defs, quality.defs, automation.defs)
+defs = dg.Definitions.merge(
+    ingestion.defs, transformation.defs, quality.defs, publish.defs, automation.defs
+)

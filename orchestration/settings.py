@@ -1,28 +1,56 @@
-"""Where things live. Environment variables override every default.
+"""Where things live and when they run. Environment variables override every default.
 
 | variable | default |
 |---|---|
 | `CRMKPI_LANDING_DIR` | `<repo>/landing` |
-| `CRMKPI_WAREHOUSE` | `<repo>/warehouse/crm_kpi.duckdb` |
+| `CRMKPI_WAREHOUSE` | `<repo>/warehouse/crm_kpi.duckdb` (the working file: refreshes only) |
+| `CRMKPI_PUBLISHED_WAREHOUSE` | `<warehouse dir>/published/<warehouse name>` (what BI reads) |
 | `CRMKPI_DBT_PROJECT_DIR` | `<repo>/dbt_project` |
 | `DAGSTER_HOME` | `<repo>/.dagster_home` (its dagster.yaml links to `<repo>/dagster.yaml`) |
+
+Operating options come from the environment, else from `crmkpi.yaml` (path in `CRMKPI_CONFIG`,
+default `<repo>/crmkpi.yaml`; optional), else the defaults below. They are read when the
+Dagster definitions load, so restart `make ui` / the daemon after changing them.
+
+| option (`crmkpi.yaml` key) | variable | default |
+|---|---|---|
+| `refresh_cron` | `CRMKPI_REFRESH_CRON` | `0 6 * * *` (daily at 06:00) |
+| `refresh_timezone` | `CRMKPI_REFRESH_TIMEZONE` | `UTC` (any IANA name) |
+| `sensor_interval_seconds` | `CRMKPI_SENSOR_INTERVAL_SECONDS` | `60` |
+| `sensor_settle_seconds` | `CRMKPI_SENSOR_SETTLE_SECONDS` | `30` (a file must be this old) |
+| `marts_max_age_hours` | `CRMKPI_MARTS_MAX_AGE_HOURS` | `26` (freshness policy of marts) |
+| `lock_wait_seconds` | `CRMKPI_LOCK_WAIT_SECONDS` | `3600` (scheduled runs wait this long) |
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INSTANCE_CONFIG = REPO_ROOT / "dagster.yaml"
 
 LANDING_ENV = "CRMKPI_LANDING_DIR"
 WAREHOUSE_ENV = "CRMKPI_WAREHOUSE"
+PUBLISHED_WAREHOUSE_ENV = "CRMKPI_PUBLISHED_WAREHOUSE"
 DBT_PROJECT_ENV = "CRMKPI_DBT_PROJECT_DIR"
+CONFIG_ENV = "CRMKPI_CONFIG"
 
-# Every process touching the warehouse (dlt, dbt, GX, BI) holds at most one writer lock at a time;
-# one pool name keeps Dagster from running two writers at once.
+# Every process touching the warehouse (dlt, dbt, GX, publish) holds at most one writer lock at
+# a time; one pool name keeps Dagster from running two of those steps at once.
 WAREHOUSE_WRITER_POOL = "warehouse_writer"
+
+# option name -> (environment variable, default)
+_OPTIONS: dict[str, tuple[str, Any]] = {
+    "refresh_cron": ("CRMKPI_REFRESH_CRON", "0 6 * * *"),
+    "refresh_timezone": ("CRMKPI_REFRESH_TIMEZONE", "UTC"),
+    "sensor_interval_seconds": ("CRMKPI_SENSOR_INTERVAL_SECONDS", 60),
+    "sensor_settle_seconds": ("CRMKPI_SENSOR_SETTLE_SECONDS", 30),
+    "marts_max_age_hours": ("CRMKPI_MARTS_MAX_AGE_HOURS", 26),
+    "lock_wait_seconds": ("CRMKPI_LOCK_WAIT_SECONDS", 3600),
+}
 
 
 def _path_from_env(variable: str, default: Path) -> Path:
@@ -30,12 +58,48 @@ def _path_from_env(variable: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+@functools.cache
+def _config_file(path: str) -> dict[str, Any]:
+    config = Path(path)
+    if not config.is_file():
+        return {}
+    import yaml
+
+    loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{config}: expected a mapping of option: value")
+    unknown = set(loaded) - set(_OPTIONS)
+    if unknown:
+        raise ValueError(
+            f"{config}: unknown option(s) {sorted(unknown)}, known: {sorted(_OPTIONS)}"
+        )
+    return loaded
+
+
+def option(name: str) -> Any:
+    """An operating option: environment, else `crmkpi.yaml`, else the default (typed alike)."""
+    variable, default = _OPTIONS[name]
+    raw = os.environ.get(variable)
+    if raw is None:
+        raw = _config_file(os.environ.get(CONFIG_ENV, str(REPO_ROOT / "crmkpi.yaml"))).get(name)
+    if raw is None:
+        return default
+    return type(default)(raw)
+
+
 def landing_dir() -> Path:
     return _path_from_env(LANDING_ENV, REPO_ROOT / "landing")
 
 
 def warehouse_path() -> Path:
+    """The working warehouse: written by refreshes only, never read by BI tools."""
     return _path_from_env(WAREHOUSE_ENV, REPO_ROOT / "warehouse" / "crm_kpi.duckdb")
+
+
+def published_warehouse_path() -> Path:
+    """The published warehouse BI tools read; replaced atomically after every good refresh."""
+    working = warehouse_path()
+    return _path_from_env(PUBLISHED_WAREHOUSE_ENV, working.parent / "published" / working.name)
 
 
 def data_quality_dir() -> Path:
@@ -57,8 +121,18 @@ def dagster_home() -> Path:
     return home
 
 
-def export_environment(landing: Path | None = None, warehouse: Path | None = None) -> None:
-    """Pin the paths in the environment, so dbt's profile and every child process agree."""
+def export_environment(
+    landing: Path | None = None,
+    warehouse: Path | None = None,
+    published: Path | None = None,
+) -> None:
+    """Pin the paths in the environment, so dbt's profile and every child process agree.
+
+    The published path is exported only when given: otherwise it keeps following the working
+    warehouse (`<warehouse dir>/published/<name>`) or an explicit `CRMKPI_PUBLISHED_WAREHOUSE`.
+    """
     os.environ[LANDING_ENV] = str((landing or landing_dir()).resolve())
     os.environ[WAREHOUSE_ENV] = str((warehouse or warehouse_path()).resolve())
+    if published is not None:
+        os.environ[PUBLISHED_WAREHOUSE_ENV] = str(published.resolve())
     os.environ["DAGSTER_HOME"] = str(dagster_home())

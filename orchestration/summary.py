@@ -1,4 +1,4 @@
-"""A short, human-readable KPI table printed after a refresh."""
+"""A short, human-readable KPI table, read from the published warehouse after a refresh."""
 
 from __future__ import annotations
 
@@ -67,4 +67,4 @@ def print_kpi_summary(warehouse: Path) -> None:
     print("  ".join(h.rjust(w) for h, w in zip(_HEADERS, widths, strict=True)))
     for row in cells:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
-    print(f"\nWarehouse: {warehouse}  (BI: read schema `marts`)")
+    print(f"\nPublished warehouse: {warehouse}  (BI: connect read-only, schema `marts`)")

@@ -6,10 +6,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingestion.pipeline import ingest_landing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "calendar"
+EXPORTS = Path(__file__).parent / "fixtures" / "calendar_exports"
 
 
 def test_outlook_calendar_with_windows_zone_expands_exactly(tmp_path: Path) -> None:
@@ -17,7 +19,7 @@ def test_outlook_calendar_with_windows_zone_expands_exactly(tmp_path: Path) -> N
     landing.mkdir(parents=True)
     shutil.copy(FIXTURES / "outlook_windows_tz.ics", landing / "ann.rep.ics")
     warehouse = tmp_path / "w.duckdb"
-    ingest_landing(tmp_path / "landing", warehouse)
+    ingest_landing(tmp_path / "landing", warehouse, families=("calendar",))
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         connection.execute("set timezone = 'UTC'")
         rows = connection.execute(
@@ -64,3 +66,35 @@ def test_outlook_calendar_with_windows_zone_expands_exactly(tmp_path: Path) -> N
     ]
     assert accounting == (5, 4, 1)
     assert rejected == [(5, "VEVENT has no UID")]
+
+
+def test_worker_processes_expand_exactly_what_the_parent_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.calendar import IcsExpander
+    from ingestion.common.files import ExportFile
+
+    sources = [FIXTURES / "outlook_windows_tz.ics", *sorted(EXPORTS.glob("*.ics"))]
+    exports = [ExportFile(path, f"calendar/{path.name}", "") for path in sources]
+    in_process = IcsExpander(180, {}, "UTC")
+    expected = [in_process.expand(export) for export in exports]
+    monkeypatch.setattr("ingestion.calendar._POOL_MIN_BYTES", 0)
+    pooled = IcsExpander(180, {}, "UTC")
+    pooled.prefetch(exports)
+    assert len(pooled._jobs) == len(exports)  # handed to worker processes
+    for export, want in zip(exports, expected, strict=True):
+        got = pooled.expand(export)
+        assert got.occurrences.equals(want.occurrences)
+        assert (got.vevents_read, got.rejected) == (want.vevents_read, want.rejected)
+
+
+def test_a_second_run_skips_calendars_already_read(tmp_path: Path) -> None:
+    landing = tmp_path / "landing" / "calendar"
+    landing.mkdir(parents=True)
+    shutil.copy(FIXTURES / "outlook_windows_tz.ics", landing / "ann.rep.ics")
+    warehouse = tmp_path / "w.duckdb"
+    first = ingest_landing(tmp_path / "landing", warehouse, families=("calendar",))
+    second = ingest_landing(tmp_path / "landing", warehouse, families=("calendar",))
+    assert [a.source_file for a in first.ledgers[0].files] == ["calendar/ann.rep.ics"]
+    assert second.ledgers[0].files == []
+    assert second.ledgers[0].skipped_files == ["calendar/ann.rep.ics"]

@@ -60,3 +60,92 @@ def test_job_schedule_and_checks_are_defined() -> None:
         and not key.name.startswith("gx_")
         for key in check_keys
     )
+
+
+def test_published_marts_is_downstream_of_every_mart_and_gated_by_blocking_checks() -> None:
+    from dagster._core.definitions.dependency import BlockingAssetChecksDependencyDefinition
+
+    from orchestration.definitions import defs
+    from orchestration.defs.publish import PUBLISHED_MARTS_KEY
+
+    graph = defs.resolve_asset_graph()
+    marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    assert marts >= {dg.AssetKey(["marts", "kpi_rep_period_performance"])}
+    assert set(graph.get(PUBLISHED_MARTS_KEY).parent_keys) == marts
+
+    # Every accounting check and GX suite is blocking (dbt tests of severity error are too).
+    from orchestration.defs.quality import model_quality, raw_quality
+
+    for checks in (raw_quality, model_quality):
+        assert checks.check_specs and all(spec.blocking for spec in checks.check_specs)
+
+    # In the job, dbt waits on the raw checks and publishing on the mart checks.
+    job = defs.resolve_job_def("kpi_refresh")
+    deps = job.graph.dependencies
+
+    def upstream_of(node: str) -> set[str]:
+        names: set[str] = set()
+        for invocation, inputs in deps.items():
+            if invocation.name != node:
+                continue
+            for dependency in inputs.values():
+                if isinstance(dependency, BlockingAssetChecksDependencyDefinition):
+                    names.update(sub.node for sub in dependency.get_node_dependencies())
+        return names
+
+    assert {"raw_quality", "ingest_salesforce"} <= upstream_of("kpi_dbt_models")
+    assert {"model_quality", "kpi_dbt_models"} <= upstream_of("published_marts")
+
+
+def test_every_warehouse_step_is_in_the_writer_pool_and_runs_in_process() -> None:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("kpi_refresh")
+    pools = {node.name: node.definition.pool for node in job.graph.nodes}
+    assert pools == dict.fromkeys(pools, "warehouse_writer"), pools
+    assert set(pools) == {
+        *(f"ingest_{family.name}" for family in SOURCE_FAMILIES),
+        "raw_quality",
+        "kpi_dbt_models",
+        "model_quality",
+        "published_marts",
+    }
+    assert job.executor_def.name == "in_process"
+    # Jobs launched from the UI use the same executor.
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+
+
+def test_sensor_freshness_and_suites_follow_the_project() -> None:
+    from orchestration.definitions import defs
+    from orchestration.defs.publish import PUBLISHED_MARTS_KEY
+    from orchestration.defs.quality import MODEL_SUITES, UNWIRED_SUITES
+    from orchestration.defs.transformation import kpi_dbt_models
+
+    sensor = defs.resolve_sensor_def("landing_files_sensor")
+    assert sensor.job_name == "kpi_refresh"
+
+    graph = defs.resolve_asset_graph()
+    for key in [PUBLISHED_MARTS_KEY, dg.AssetKey(["marts", "kpi_rep_period_performance"])]:
+        policy = graph.get(key).freshness_policy
+        assert isinstance(policy, dg.FreshnessPolicy), key
+
+    # A mart suite is wired exactly when its model is in the dbt manifest.
+    models = {key.path[1] for key in kpi_dbt_models.keys if key.path[0] == "marts"}
+    assert {s.table for s in MODEL_SUITES} <= models
+    assert not {s.table for s in UNWIRED_SUITES} & models
+    assert {"fct_opportunities", "kpi_rep_period_performance"} <= {s.name for s in MODEL_SUITES}
+
+
+def test_schedule_time_and_zone_come_from_env_or_config_file(tmp_path, monkeypatch) -> None:
+    from orchestration import settings
+
+    config = tmp_path / "crmkpi.yaml"
+    config.write_text("refresh_cron: '30 5 * * 1-5'\nrefresh_timezone: Europe/Berlin\n")
+    monkeypatch.setenv("CRMKPI_CONFIG", str(config))
+    monkeypatch.delenv("CRMKPI_REFRESH_CRON", raising=False)
+    monkeypatch.delenv("CRMKPI_REFRESH_TIMEZONE", raising=False)
+    assert settings.option("refresh_cron") == "30 5 * * 1-5"
+    assert settings.option("refresh_timezone") == "Europe/Berlin"
+    monkeypatch.setenv("CRMKPI_REFRESH_TIMEZONE", "Asia/Shanghai")  # the environment wins
+    assert settings.option("refresh_timezone") == "Asia/Shanghai"
+    assert settings.option("sensor_interval_seconds") == 60

@@ -35,15 +35,17 @@ INSERT INTO raw_salesforce.opportunity VALUES
 CREATE TABLE marts.fct_opportunities (
     opportunity_id VARCHAR, account_id VARCHAR, rep_id VARCHAR, created_at TIMESTAMPTZ,
     closed_at TIMESTAMPTZ, amount DOUBLE, amount_reporting DOUBLE, current_stage VARCHAR,
-    is_closed BOOLEAN, is_won BOOLEAN, sales_cycle_days INTEGER
+    is_closed BOOLEAN, is_won BOOLEAN, sales_cycle_days INTEGER,
+    created_date DATE, closed_date DATE
 );
 INSERT INTO marts.fct_opportunities VALUES
     ('o1', 'A1', 'R1', '2024-01-01 09:00:00+00', '2024-02-01 00:00:00+00', 1000, 1000,
-     'won', true, true, 31),
+     'won', true, true, 31, '2024-01-01', '2024-02-01'),
     ('o2', 'A1', 'R1', '2024-01-05 09:00:00+00', NULL, NULL, NULL,
-     'proposal', false, false, NULL),
-    ('o3', 'A2', 'R2', '2024-01-10 09:00:00+00', '2024-01-10 09:00:00+00', 0, 0,
-     'lost', true, false, 0);
+     'proposal', false, false, NULL, '2024-01-05', NULL),
+    -- closed the day it was created: closed_at (00:00 of CloseDate) < created_at is fine
+    ('o3', 'A2', 'R2', '2024-01-10 09:00:00+00', '2024-01-10 00:00:00+00', 0, 0,
+     'lost', true, false, 0, '2024-01-10', '2024-01-10');
 CREATE TABLE marts.kpi_rep_period_performance (
     scope VARCHAR, scope_id VARCHAR, period_grain VARCHAR, period_start DATE,
     opportunities_created INTEGER, opportunities_won INTEGER, opportunities_lost INTEGER,
@@ -66,16 +68,16 @@ INSERT INTO raw_salesforce.opportunity VALUES
 INSERT INTO marts.fct_opportunities VALUES
     -- duplicate id: both o2 rows are unexpected
     ('o2', 'A1', 'R1', '2024-01-05 09:00:00+00', NULL, 10, 10,
-     'qualification', false, false, NULL),
+     'qualification', false, false, NULL, '2024-01-05', NULL),
     -- negative amount
     ('o4', 'A1', 'R1', '2024-01-05 09:00:00+00', NULL, -5, -5,
-     'proposal', false, false, NULL),
-    -- closed before created
-    ('o5', 'A2', 'R2', '2024-03-01 09:00:00+00', '2024-02-01 09:00:00+00', 10, 10,
-     'lost', true, false, NULL),
+     'proposal', false, false, NULL, '2024-01-05', NULL),
+    -- closed before the day it was created
+    ('o5', 'A2', 'R2', '2024-03-01 09:00:00+00', '2024-02-01 00:00:00+00', 10, 10,
+     'lost', true, false, NULL, '2024-03-01', '2024-02-01'),
     -- unknown stage (a raw Salesforce label that escaped the mapping)
     ('o6', 'A2', 'R2', '2024-01-05 09:00:00+00', NULL, 10, 10,
-     'Negotiation/Review', false, false, NULL);
+     'Negotiation/Review', false, false, NULL, '2024-01-05', NULL);
 INSERT INTO marts.kpi_rep_period_performance VALUES
     -- win_rate above 1, and so also inconsistent with won / (won + lost)
     ('rep', 'R2', 'month', '2024-01-01', 3, 3, 0, 1.2, 10, 10, 1.0),
@@ -100,7 +102,7 @@ PLANTED_FAILURES: dict[str, dict[tuple[str, str | None], int]] = {
     "fct_opportunities": {
         ("expect_column_values_to_be_unique", "opportunity_id"): 2,
         ("expect_column_values_to_be_between", "amount"): 1,
-        ("expect_column_pair_values_a_to_be_greater_than_b", "closed_at,created_at"): 1,
+        ("expect_column_pair_values_a_to_be_greater_than_b", "closed_date,created_date"): 1,
         ("expect_column_values_to_be_in_set", "current_stage"): 1,
     },
     "kpi_rep_period_performance": {
@@ -111,6 +113,9 @@ PLANTED_FAILURES: dict[str, dict[tuple[str, str | None], int]] = {
         (WIN_RATE_RULE, None): 2,
     },
 }
+
+
+ORIGINAL_SUITES = [get_suite(name) for name in PLANTED_FAILURES]
 
 
 def _make_warehouse(path: Path, *scripts: str) -> Path:
@@ -152,7 +157,8 @@ def test_registry_follows_the_asset_key_convention() -> None:
     )
     assert all(s.blocking for s in ALL_SUITES)
     assert suites_for_asset(("marts", "fct_opportunities")) == (get_suite("fct_opportunities"),)
-    assert set(PLANTED_FAILURES) == set(by_name)
+    # The other suites have their known answers in test_expectations_suites.py.
+    assert set(PLANTED_FAILURES) <= set(by_name)
     with pytest.raises(ValueError, match="asset_key"):
         SuiteSpec("x", "s", "t", (), True, list)
 
@@ -234,7 +240,7 @@ def test_stock_gx_still_needs_the_fix(tmp_path: Path, planted_warehouse: Path) -
 # --- suites on hand-made warehouses -----------------------------------------------------
 
 
-@pytest.mark.parametrize("suite", ALL_SUITES, ids=lambda s: s.name)
+@pytest.mark.parametrize("suite", ORIGINAL_SUITES, ids=lambda s: s.name)
 def test_clean_tables_pass_every_expectation(
     suite: SuiteSpec, clean_warehouse: Path, gx_root: Path
 ) -> None:
@@ -246,7 +252,7 @@ def test_clean_tables_pass_every_expectation(
     assert run.data_docs_index is None
 
 
-@pytest.mark.parametrize("suite", ALL_SUITES, ids=lambda s: s.name)
+@pytest.mark.parametrize("suite", ORIGINAL_SUITES, ids=lambda s: s.name)
 def test_planted_violations_fail_exactly_those_expectations(
     suite: SuiteSpec, planted_warehouse: Path, gx_root: Path
 ) -> None:

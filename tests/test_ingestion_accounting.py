@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.pipeline import ingest_landing
+from ingestion.common.ledger import IngestionLedger
+from ingestion.pipeline import SOURCE_FAMILIES, ingest_landing
 
 OPPORTUNITY_HEADER = (
     '"Id","AccountId","OwnerId","Name","StageName","Amount","CurrencyIsoCode","Probability",'
@@ -53,9 +54,10 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
 
 
-def ingest(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+def ingest(tmp_path: Path, *families: str) -> duckdb.DuckDBPyConnection:
+    """Ingest the landing folder (only `families`, when given: each costs a pipeline run)."""
     warehouse = tmp_path / "warehouse" / "w.duckdb"
-    report = ingest_landing(tmp_path / "landing", warehouse)
+    report = ingest_landing(tmp_path / "landing", warehouse, families=families or None)
     for ledger in report.ledgers:
         assert not ledger.unbalanced_files, ledger.summary()
     return duckdb.connect(str(warehouse), read_only=True)
@@ -81,7 +83,7 @@ def rejections(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int, st
 def test_clean_file_loads_every_row_with_lineage(tmp_path: Path) -> None:
     rows = [opportunity_row(f"006{i}") for i in range(1, 4)]
     write(tmp_path / "landing/salesforce/Opportunity.csv", "\n".join([OPPORTUNITY_HEADER, *rows]))
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         assert accounting(connection, "salesforce/Opportunity.csv") == (3, 3, 0)
         loaded = connection.execute(
             "select id, amount, close_date::varchar, _source_file, _source_row "
@@ -109,7 +111,7 @@ def test_bad_value_goes_to_quarantine_with_file_row_and_column(
 ) -> None:
     rows = [opportunity_row("0061"), bad_row, opportunity_row("0063")]
     write(tmp_path / "landing/salesforce/Opportunity.csv", "\n".join([OPPORTUNITY_HEADER, *rows]))
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         assert accounting(connection, "salesforce/Opportunity.csv") == (3, 2, 1)
         [(source_file, source_row, column_name, message)] = rejections(connection)
         loaded_rows = connection.execute(
@@ -129,7 +131,7 @@ def test_row_with_wrong_field_count_is_quarantined_and_later_rows_keep_their_num
 ) -> None:
     rows = [opportunity_row("0061"), '"0062","only","three"', opportunity_row("0063")]
     write(tmp_path / "landing/salesforce/Opportunity.csv", "\n".join([OPPORTUNITY_HEADER, *rows]))
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         assert accounting(connection, "salesforce/Opportunity.csv") == (3, 2, 1)
         assert rejections(connection) == [
             ("salesforce/Opportunity.csv", 2, None, "expected 16 fields, found 3")
@@ -143,7 +145,7 @@ def test_quoted_newlines_do_not_shift_row_numbers(tmp_path: Path) -> None:
     multiline = opportunity_row("0062").replace('"Deal 0062"', '"Deal\n0062, renewal"')
     rows = [opportunity_row("0061"), multiline, opportunity_row("0063", amount="x")]
     write(tmp_path / "landing/salesforce/Opportunity.csv", "\n".join([OPPORTUNITY_HEADER, *rows]))
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         assert accounting(connection, "salesforce/Opportunity.csv") == (3, 2, 1)
         assert [r[1] for r in rejections(connection)] == [3]
         name = connection.execute(
@@ -169,7 +171,7 @@ def test_unreadable_file_is_refused_and_the_rest_still_loads(
         tmp_path / "landing/salesforce/Opportunity.csv",
         "\n".join([OPPORTUNITY_HEADER, opportunity_row("0061")]),
     )
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         refused = connection.execute(
             "select source_file, reason, table_name from quarantine.rejected_files"
         ).fetchall()
@@ -189,7 +191,7 @@ def test_encodings_and_delimiters(tmp_path: Path, encoding: str, delimiter: str)
     header = OPPORTUNITY_HEADER.replace(",", delimiter)
     row = opportunity_row("0061", stage="方案报价").replace(",", delimiter)
     write(tmp_path / "landing/salesforce/Opportunity.csv", f"{header}\n{row}\n", encoding)
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce") as connection:
         assert accounting(connection, "salesforce/Opportunity.csv") == (1, 1, 0)
         assert connection.execute(
             "select id, stage_name from raw_salesforce.opportunity"
@@ -207,16 +209,21 @@ def test_every_raw_table_exists_even_without_exports(tmp_path: Path) -> None:
             ).fetchall()
             if not schema.endswith("_staging")
         }
-    assert tables == {
-        "raw_salesforce.user",
-        "raw_salesforce.account",
+    expected = {
+        f"{family.dataset_name}.{resource}"
+        for family in SOURCE_FAMILIES
+        for resource in family.source(tmp_path / "landing", IngestionLedger(family.name)).resources
+    }
+    assert tables == expected
+    assert {
         "raw_salesforce.opportunity",
-        "raw_salesforce.opportunity_history",
-        "raw_salesforce.task",
-        "raw_salesforce.event",
+        "raw_salesforce.opportunity_snapshot",
+        "raw_hubspot.deal_stage_history",
+        "raw_pipedrive.deal_flow",
+        "raw_crm.stage_mapping",
         "raw_calendar.calendar_event",
         "raw_targets.sales_target",
-    }
+    } <= tables
 
 
 def test_reingesting_the_same_files_changes_nothing(tmp_path: Path) -> None:
@@ -231,9 +238,9 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path: Path) -> None:
         "union all select target_id, target_amount, _source_row from raw_targets.sales_target "
         "order by 1"
     )
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce", "targets") as connection:
         first = connection.execute(query).fetchall()
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "salesforce", "targets") as connection:
         second = connection.execute(query).fetchall()
         quarantine_rows = connection.execute(
             "select count(*) from quarantine.file_loads"
@@ -253,7 +260,7 @@ def test_quota_periods_parse_and_unknown_labels_are_quarantined(tmp_path: Path) 
         "b@x.com,Bo,East,Mar 2025,10000,usd\n"
         "b@x.com,Bo,East,Q5 2025,10000,USD\n",
     )
-    with ingest(tmp_path) as connection:
+    with ingest(tmp_path, "targets") as connection:
         assert accounting(connection, "targets/quotas.csv") == (5, 4, 1)
         targets = connection.execute(
             "select target_id, scope_type, period_grain, period_start::varchar, "

@@ -1,16 +1,55 @@
-"""Find a table's export files in the landing folder and stream them as typed arrow tables."""
+"""Find a table's export files in the landing folder and stream them as typed arrow tables.
+
+Incremental and idempotent by construction:
+
+* Every file read is remembered in the dlt resource state (size, mtime, sha256, and the table's
+  fingerprint: its spec and the stage labels it checks). A file already read unchanged is skipped,
+  so running twice on the same landing folder loads nothing the second time and leaves every raw
+  table identical. The state lives with the pipeline and in the warehouse (`_dlt_pipeline_state`),
+  so it survives restarts.
+* Exports are ordered by the date-time stamp in their name (`Opportunity_2026-10-30.csv`,
+  `hubspot-crm-exports-all-deals-2025-03-04.csv`), then by path; a file without a stamp is the
+  oldest. Within one run the newest export of a record wins deterministically: files are read
+  newest first and an older file's rows for keys a newer file delivered are superseded. Across
+  runs, a newer export merges over the rows on its primary key.
+* A new or changed file that is older than an export already loaded (a back-filled day) makes the
+  whole table re-read, so an older export can never overwrite a newer one. So does a change of
+  the table's fingerprint (new aliases, or labels added to the stage_mapping seed).
+* The first load of a table appends (nothing to merge with; keys are unique within the run),
+  later loads merge on the primary key.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import dlt
 import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.sources import DltResource
 
-from ingestion.common.delimited import UnreadableFileError, open_delimited
+from ingestion.common.dedupe import DuplicateGuard, SupersededFilter
+from ingestion.common.delimited import UnreadableFileError
 from ingestion.common.ledger import FileAccount, IngestionLedger
-from ingestion.common.schema import TableSpec
-from ingestion.common.typing import BatchTyper, TypedBatch, arrow_schema
+from ingestion.common.readers import TableFile, open_table_file
+from ingestion.common.schema import SOURCE_ROW_COLUMN, TableSpec
+from ingestion.common.spool import ParquetSpool
+from ingestion.common.typing import BatchTyper, TypedBatch, arrow_schema, literal
+
+READER_VERSION = "3"  # bump when reading or typing changes in a way that alters loaded rows
+
+_STAMP = re.compile(
+    r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])"
+    r"(?:[T_ -]?([01]\d|2[0-3])[-_.:h]?([0-5]\d)(?:[-_.:m]?([0-5]\d))?)?(?!\d)"
+)
 
 
 def landing_name(path: Path, landing_dir: Path) -> str:
@@ -21,80 +60,487 @@ def landing_name(path: Path, landing_dir: Path) -> str:
         return path.as_posix()
 
 
+def export_stamp(name: str) -> str:
+    """`2026-10-30T08:15:00` from a file name carrying a date (and time), else ``""``."""
+    matches = list(_STAMP.finditer(name))
+    if not matches:
+        return ""
+    year, month, day, hour, minute, second = matches[-1].groups()
+    stamp = f"{year}-{month}-{day}"
+    if hour is not None:
+        stamp += f"T{hour}:{minute}:{second or '00'}"
+    return stamp
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    source_file: str  # relative to the landing folder, posix
+    stamp: str  # from the file name; "" when it carries none
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.stamp, self.source_file)
+
+    @property
+    def export_date(self) -> str | None:
+        return self.stamp[:10] or None
+
+
 def discover_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """Export files matching any pattern, oldest name first so newer exports merge last."""
+    """Export files matching any pattern (case-insensitive), by path."""
     if not folder.is_dir():
         return []
-    found = {path for pattern in patterns for path in folder.glob(pattern) if path.is_file()}
+    compiled = [_case_insensitive(pattern) for pattern in patterns]
+    found = set()
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue  # hidden files and Excel lock files
+        relative = path.relative_to(folder).as_posix()
+        if any(pattern.fullmatch(relative) for pattern in compiled):
+            found.add(path)
     return sorted(found)
 
 
+def _case_insensitive(pattern: str) -> re.Pattern[str]:
+    """A glob (`*` within a folder, `**/` any folders) as a case-insensitive regex."""
+    regex = ""
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            regex += "(?:.*/)?"
+            index += 3
+        elif pattern[index] == "*":
+            regex += "[^/]*"
+            index += 1
+        elif pattern[index] == "?":
+            regex += "[^/]"
+            index += 1
+        else:
+            regex += re.escape(pattern[index])
+            index += 1
+    return re.compile(regex, re.IGNORECASE)
+
+
+def discover_exports(
+    landing_dir: Path, folder: Path, patterns: tuple[str, ...], exclude: tuple[str, ...] = ()
+) -> list[ExportFile]:
+    """Export files of one table, oldest first."""
+    excluded = set(discover_files(folder, exclude)) if exclude else set()
+    exports = [
+        ExportFile(path, landing_name(path, landing_dir), export_stamp(path.name))
+        for path in discover_files(folder, patterns)
+        if path not in excluded
+    ]
+    return sorted(exports, key=lambda e: e.sort_key)
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class _BackgroundHash:
+    """sha256 of a file, computed in a thread while the file is parsed (hashlib frees the GIL)."""
+
+    def __init__(self, path: Path) -> None:
+        self._result: list[str] = []
+        self._thread = threading.Thread(target=lambda: self._result.append(sha256_of(path)))
+        self._thread.start()
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._result[0]
+
+
 BatchRefiner = Callable[[pa.Table], TypedBatch]
+# Reads one export file and books it in the ledger (rows in = loaded + quarantined), yielding
+# the rows to load. The default reads a table file and types it against the source's spec.
+FileReader = Callable[["ExportFile", "TableSource", IngestionLedger], Iterator[pa.Table]]
 
 
-def typed_table_batches(
-    landing_dir: Path,
-    folder: Path,
-    spec: TableSpec,
-    ledger: IngestionLedger,
-    refine: BatchRefiner | None = None,
-) -> Iterator[pa.Table]:
-    """Yield the loadable rows of every file of `spec`, booking each file in the ledger.
+@dataclass(frozen=True)
+class TableSource:
+    """How one raw table is fed from export files: the files, the spec, and any refinement.
 
-    An empty typed table comes first, so the raw table exists even when no file is there and
-    downstream models can rely on it. `refine` is a source-specific second pass (e.g. parsing
-    quota periods) that may reject more rows.
+    `refine` is a source-specific second pass over typed rows (e.g. parsing quota periods or
+    unpivoting stage dates) that may reject more rows; `key` and `schema` then describe its
+    output. `constants` adds per-file text columns (e.g. the snapshot date from the file name)
+    and may raise UnreadableFileError to refuse a file.
     """
-    empty = arrow_schema(spec).empty_table()
-    yield empty if refine is None else refine(empty).loaded
-    for path in discover_files(folder, spec.files):
-        yield from typed_file_batches(path, landing_name(path, landing_dir), spec, ledger, refine)
+
+    spec: TableSpec
+    folder: str
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    stage_labels: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    refine: BatchRefiner | None = None
+    key: tuple[str, ...] | None = None
+    schema: pa.Schema | None = None
+    constants: Callable[[ExportFile], dict[str, str]] | None = None
+    header_map: Mapping[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    name: str | None = None
+    fingerprint_extra: str = ""
+    timezone: str = "UTC"
+    composites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reader: FileReader | None = None
+    prefetch: Callable[[list[ExportFile]], None] | None = None
+
+    @property
+    def table_name(self) -> str:
+        return self.name or self.spec.name
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        return self.spec.primary_key if self.key is None else self.key
+
+    @property
+    def fingerprint(self) -> str:
+        labels = sorted((c, sorted(v)) for c, v in self.stage_labels.items())
+        material = repr(
+            (
+                READER_VERSION,
+                self.spec.fingerprint,
+                labels,
+                sorted(self.header_map.items()),
+                self.sheet,
+                self.fingerprint_extra,
+                self.timezone,
+                sorted(self.composites.items()),
+            )
+        )
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def empty_table(self) -> pa.Table:
+        if self.schema is not None:
+            return self.schema.empty_table()
+        schema = arrow_schema(self.spec)
+        if self.constants is not None:
+            declared = {c.name for c in self.spec.columns}
+            for name in self._constant_names():
+                if name not in declared:
+                    schema = schema.insert(len(schema) - 2, pa.field(name, pa.string()))
+        empty = schema.empty_table()
+        return empty if self.refine is None else self.refine(empty).loaded
+
+    def _constant_names(self) -> list[str]:
+        probe = ExportFile(Path("probe_2000-01-01.csv"), "probe_2000-01-01.csv", "2000-01-01")
+        assert self.constants is not None
+        try:
+            return list(self.constants(probe))
+        except UnreadableFileError:
+            return []
 
 
-def typed_file_batches(
-    path: Path,
-    source_file: str,
-    spec: TableSpec,
-    ledger: IngestionLedger,
-    refine: BatchRefiner | None = None,
-) -> Iterator[pa.Table]:
+class _FileStates:
+    """The resource's memory of the files it has read (kept in dlt resource state)."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.files: dict[str, dict[str, Any]] = state.setdefault("files", {})
+
+    @property
+    def table_has_rows(self) -> bool:
+        return bool(self.files)
+
+    def unchanged(self, export: ExportFile, fingerprint: str) -> bool:
+        entry = self.files.get(export.source_file)
+        if entry is None or entry.get("fingerprint") != fingerprint:
+            return False
+        stat = export.path.stat()
+        if entry.get("size") != stat.st_size:
+            return False
+        if entry.get("mtime_ns") == stat.st_mtime_ns:
+            return True
+        if sha256_of(export.path) == entry.get("sha256"):
+            entry["mtime_ns"] = stat.st_mtime_ns  # touched or copied, same content
+            return True
+        return False
+
+    def record(self, export: ExportFile, sha256: str, fingerprint: str) -> None:
+        stat = export.path.stat()
+        self.files[export.source_file] = {
+            "sha256": sha256,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "fingerprint": fingerprint,
+        }
+
+    def plan(self, exports: list[_Planned]) -> tuple[list[_Planned], bool]:
+        """Files to read (newest first) and whether that is a full re-read of the table."""
+        pending = [p for p in exports if not self.unchanged(p.export, p.source.fingerprint)]
+        if not pending:
+            return [], False
+        done = [p for p in exports if p not in pending and p.export.source_file in self.files]
+        newest_done = max((p.export.sort_key for p in done), default=None)
+        full = newest_done is not None and any(p.export.sort_key < newest_done for p in pending)
+        chosen = exports if full else pending
+        return sorted(chosen, key=lambda p: p.export.sort_key, reverse=True), full
+
+
+@dataclass(frozen=True)
+class _Planned:
+    export: ExportFile
+    source: TableSource
+
+
+def snapshot_date(export: ExportFile) -> dict[str, str]:
+    """The snapshot date of a daily full export, from its file name."""
+    if not export.export_date:
+        raise UnreadableFileError(
+            "a snapshot export needs its date in the file name, e.g. Opportunity_2026-10-01.csv"
+        )
+    return {"snapshot_date": export.export_date}
+
+
+_tables_with_rows: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def destination_has_rows(table_name: str) -> bool:
+    """Whether the running pipeline's destination table exists and holds rows.
+
+    Asked once per pipeline run (one query over the whole raw dataset), then answered from memory.
+    """
+    pipeline = dlt.current.pipeline()
+    key = (pipeline.pipeline_name, str(dlt.current.load_package_state()["load_id"]))
+    if key not in _tables_with_rows:
+        _tables_with_rows.clear()
+        _tables_with_rows[key] = _non_empty_tables(pipeline)
+    return table_name in _tables_with_rows[key]
+
+
+def _non_empty_tables(pipeline: dlt.Pipeline) -> frozenset[str]:
     try:
-        delimited = open_delimited(path)
-        typer = BatchTyper(spec, source_file, delimited.headers)
+        with pipeline.sql_client() as client:
+            dataset = client.dataset_name
+            names = [
+                row[0]
+                for row in client.execute_sql(
+                    "select table_name from information_schema.tables where table_schema = %s",
+                    dataset,
+                )
+                or []
+            ]
+            if not names:
+                return frozenset()
+            probes = " union all ".join(
+                f"select {literal(name)} where exists "
+                f"(select 1 from {client.make_qualified_table_name(name)})"
+                for name in names
+            )
+            return frozenset(row[0] for row in client.execute_sql(probes) or [])
+    except DatabaseUndefinedRelation:
+        return frozenset()
+
+
+def table_resource(
+    sources: TableSource | list[TableSource], landing_dir: Path, ledger: IngestionLedger
+) -> DltResource:
+    """The dlt resource loading one raw table from the export files of one or more sources."""
+    group = [sources] if isinstance(sources, TableSource) else list(sources)
+    first = group[0]
+    return dlt.resource(
+        _table_rows(group, landing_dir, ledger),
+        name=first.table_name,
+        primary_key=list(first.primary_key),
+        write_disposition=first.spec.write_disposition,
+    )
+
+
+def _table_rows(
+    sources: list[TableSource], landing_dir: Path, ledger: IngestionLedger
+) -> Iterator[Any]:
+    first = sources[0]
+    table_name = first.table_name
+    exports = [
+        _Planned(export, source)
+        for source in sources
+        for export in discover_exports(
+            landing_dir,
+            landing_dir / source.folder,
+            source.patterns or source.spec.files,
+            source.exclude,
+        )
+    ]
+    states = _FileStates(dlt.current.resource_state())
+    has_rows = destination_has_rows(table_name)
+    if states.table_has_rows and not has_rows:
+        # The warehouse lost the table (deleted, rebuilt): what the state remembers is gone.
+        states.files.clear()
+    plan, full_reread = states.plan(exports)
+    disposition = first.spec.write_disposition
+    if disposition == "merge" and not has_rows:
+        disposition = "append"  # nothing to merge with, and keys are unique within the run
+    dlt.current.resource().apply_hints(write_disposition=disposition)
+    if full_reread:
+        ledger.notes.append(f"{table_name}: an older export arrived; re-read every file")
+    ledger.skipped_files += [p.export.source_file for p in exports if p not in plan]
+    superseded = SupersededFilter(first.primary_key) if len(plan) > 1 else None
+    pipeline = dlt.current.pipeline()
+    spool_dir = Path(pipeline.working_dir) / "spool" / table_name
+    shutil.rmtree(spool_dir, ignore_errors=True)
+    # Every file goes to dlt through the spool, the empty table included: the raw table
+    # exists even when no export is there, and all its load files share one schema.
+    spool = ParquetSpool(
+        spool_dir,
+        table_name,
+        str(dlt.current.load_package_state()["load_id"]),
+        empty=first.empty_table(),
+        known_columns=_known_text_columns(table_name),
+    )
+    for source in sources:
+        if source.prefetch is not None:
+            source.prefetch([p.export for p in plan if p.source is source])
+    try:
+        for planned in plan:
+            export, source = planned.export, planned.source
+            digest = _BackgroundHash(export.path)
+            reader = source.reader or _file_rows
+            for table in reader(export, source, ledger):
+                if superseded is not None:
+                    table = superseded.apply(table)
+                spool.put(table)
+            states.record(export, digest.result(), source.fingerprint)
+    finally:
+        spooled = spool.close()
+        if superseded is not None:
+            superseded.close()
+    for spooled_file in spooled:
+        yield dlt.mark.with_file_import(
+            str(spooled_file.path),
+            "parquet",
+            spooled_file.rows,
+            hints=spooled_file.schema.empty_table(),
+        )
+    shutil.rmtree(spool_dir, ignore_errors=True)  # dlt holds hard links to what it imported
+
+
+def _known_text_columns(table_name: str) -> list[str]:
+    """Text columns earlier loads gave the table (extra export columns), in schema order."""
+    try:
+        columns = dlt.current.source_schema().get_table_columns(table_name)
+    except Exception:  # no schema yet
+        return []
+    return [
+        name
+        for name, column in columns.items()
+        if column.get("data_type") == "text" and not name.startswith("_dlt")
+    ]
+
+
+def _open(export: ExportFile, source: TableSource) -> tuple[TableFile, BatchTyper]:
+    table_file = open_table_file(export.path, source.sheet)
+    constants = source.constants(export) if source.constants is not None else None
+    typer = BatchTyper(
+        source.spec,
+        export.source_file,
+        table_file.headers,
+        stage_labels=source.stage_labels,
+        constants=constants,
+        header_map=source.header_map,
+        timezone=source.timezone,
+        composites=source.composites,
+    )
+    return table_file, typer
+
+
+def _refined(source: TableSource, typed: TypedBatch) -> tuple[TypedBatch, int]:
+    """Apply the source's refinement; also return how many source rows it rejected."""
+    if source.refine is None:
+        return typed, 0
+    refined = source.refine(typed.loaded)
+    rejected_rows = len(pc.unique(refined.rejected.column("source_row")))
+    return (
+        TypedBatch(
+            loaded=refined.loaded, rejected=pa.concat_tables([typed.rejected, refined.rejected])
+        ),
+        rejected_rows,
+    )
+
+
+def _file_rows(
+    export: ExportFile, source: TableSource, ledger: IngestionLedger
+) -> Iterator[pa.Table]:
+    """Read, type and check one export file, booking it in the ledger."""
+    source_file = export.source_file
+    try:
+        table_file, typer = _open(export, source)
     except (UnreadableFileError, OSError) as error:
-        ledger.reject_file(source_file, str(error), spec.name)
+        ledger.reject_file(source_file, str(error), source.table_name)
         return
+    guard = DuplicateGuard(
+        source.primary_key, source_file, earlier=lambda limit: _loaded_rows(export, source, limit)
+    )
+    raw_of_duplicates: dict[int, str] = {}
     loaded = quarantined = 0
     try:
-        for batch in delimited.batches():
+        for batch in table_file.batches():
             typed = typer.type_batch(batch)
-            if refine is not None:
-                refined = refine(typed.loaded)
-                typed = TypedBatch(
-                    loaded=refined.loaded,
-                    rejected=pa.concat_tables([typed.rejected, refined.rejected]),
-                )
-            ledger.reject_rows(typed.rejected)
-            quarantined += len(set(typed.rejected.column("source_row").to_pylist()))
-            loaded += typed.loaded.num_rows
-            if typed.loaded.num_rows:
-                yield typed.loaded
+            typing_rejected = len(pc.unique(typed.rejected.column("source_row")))
+            typed_rows = typed.loaded.num_rows
+            typed, refine_rejected = _refined(source, typed)
+            ledger.reject_rows(typed.rejected, source.table_name)
+            known = len(guard.duplicates)
+            kept = guard.check(typed.loaded)
+            new_duplicates = [d.source_row for d in guard.duplicates[known:]]
+            if new_duplicates:
+                raw_of_duplicates.update(_raw_records(typer, batch, new_duplicates))
+            quarantined += typing_rejected + refine_rejected + len(set(new_duplicates))
+            loaded += typed_rows - refine_rejected - len(set(new_duplicates))
+            if kept.num_rows:
+                yield kept
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         # A file that breaks mid-way: what was read is loaded, the file itself is flagged.
         ledger.reject_file(
-            source_file, f"unreadable after data row {delimited.rows_read}: {error}", spec.name
+            source_file,
+            f"unreadable after data row {table_file.rows_read}: {error}",
+            source.table_name,
         )
     finally:
         typer.close()
-    malformed = delimited.malformed_rows
-    ledger.reject_malformed_rows(source_file, ((m.source_row, m.reason, m.text) for m in malformed))
+    if guard.duplicates:
+        ledger.reject_rows(guard.rejections(lambda rows: raw_of_duplicates), source.table_name)
+    guard.close()
+    malformed = table_file.malformed_rows
+    ledger.reject_malformed_rows(
+        source_file, ((m.source_row, m.reason, m.text) for m in malformed), source.table_name
+    )
     ledger.record_file(
         FileAccount(
             source_name=ledger.source_name,
-            table_name=spec.name,
+            table_name=source.table_name,
             source_file=source_file,
-            rows_in=delimited.rows_read,
+            rows_in=table_file.rows_read,
             rows_loaded=loaded,
             rows_quarantined=quarantined + len(malformed),
         )
     )
+
+
+def _raw_records(typer: BatchTyper, batch: pa.RecordBatch, rows: list[int]) -> dict[int, str]:
+    wanted = batch.filter(pc.is_in(batch.column(SOURCE_ROW_COLUMN), pa.array(rows, pa.int64())))
+    records = typer.raw_records(wanted)
+    return dict(
+        zip(
+            records.column("source_row").to_pylist(),
+            records.column("raw_record").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def _loaded_rows(export: ExportFile, source: TableSource, limit: int) -> Iterator[pa.Table]:
+    """The rows of the file up to data row `limit` that pass typing, read again."""
+    table_file, typer = _open(export, source)
+    batches = table_file.batches()
+    try:
+        for batch in batches:
+            rows = batch.column(SOURCE_ROW_COLUMN)
+            if pc.min(rows).as_py() > limit:
+                break
+            subset = batch.filter(pc.less_equal(rows, limit))
+            typed, _ = _refined(source, typer.type_batch(subset))
+            yield typed.loaded
+    finally:
+        batches.close()
+        typer.close()

@@ -28,8 +28,10 @@ create table if not exists {QUARANTINE_SCHEMA}.rejected_rows (
     column_name varchar,
     reason varchar not null,
     raw_record varchar,
-    rejected_at timestamptz not null
+    rejected_at timestamptz not null,
+    table_name varchar
 );
+alter table {QUARANTINE_SCHEMA}.rejected_rows add column if not exists table_name varchar;
 create table if not exists {QUARANTINE_SCHEMA}.rejected_files (
     source_file varchar not null,
     reason varchar not null,
@@ -70,14 +72,20 @@ class IngestionLedger:
     source_name: str
     files: list[FileAccount] = field(default_factory=list)
     rejected_files: dict[str, str] = field(default_factory=dict)
-    _rejected_file_tables: dict[str, str] = field(default_factory=dict)
+    skipped_files: list[str] = field(default_factory=list)  # already read, unchanged
+    notes: list[str] = field(default_factory=list)
+    _refusals: dict[tuple[str, str], str] = field(default_factory=dict)
     _rejected_row_tables: list[pa.Table] = field(default_factory=list)
 
-    def reject_rows(self, rejected: pa.Table) -> None:
+    def reject_rows(self, rejected: pa.Table, table_name: str | None = None) -> None:
         if rejected.num_rows:
-            self._rejected_row_tables.append(rejected.cast(REJECTED_ROWS_SCHEMA))
+            table = rejected.cast(REJECTED_ROWS_SCHEMA)
+            names = pa.array([table_name] * table.num_rows, pa.string())
+            self._rejected_row_tables.append(table.append_column("table_name", names))
 
-    def reject_malformed_rows(self, source_file: str, rows: Iterable[tuple[int, str, str]]) -> None:
+    def reject_malformed_rows(
+        self, source_file: str, rows: Iterable[tuple[int, str, str]], table_name: str | None = None
+    ) -> None:
         """Rows that could not even be split into fields: (source_row, reason, raw text)."""
         records = [
             {
@@ -90,11 +98,11 @@ class IngestionLedger:
             for source_row, reason, text in rows
         ]
         if records:
-            self.reject_rows(pa.Table.from_pylist(records, schema=REJECTED_ROWS_SCHEMA))
+            self.reject_rows(pa.Table.from_pylist(records, schema=REJECTED_ROWS_SCHEMA), table_name)
 
     def reject_file(self, source_file: str, reason: str, table_name: str) -> None:
         self.rejected_files[source_file] = reason
-        self._rejected_file_tables[source_file] = table_name
+        self._refusals[(source_file, table_name)] = reason
 
     def record_file(self, account: FileAccount) -> None:
         self.files.append(account)
@@ -102,7 +110,7 @@ class IngestionLedger:
     @property
     def rejected_rows(self) -> pa.Table:
         if not self._rejected_row_tables:
-            return REJECTED_ROWS_SCHEMA.empty_table()
+            return REJECTED_ROWS_SCHEMA.append(pa.field("table_name", pa.string())).empty_table()
         return pa.concat_tables(self._rejected_row_tables)
 
     @property
@@ -115,12 +123,17 @@ class IngestionLedger:
             "files": [asdict(account) for account in self.files],
             "rejected_files": dict(self.rejected_files),
             "rejected_rows": self.rejected_rows.num_rows,
+            "skipped_files": list(self.skipped_files),
+            "notes": list(self.notes),
         }
 
     def write_to_warehouse(self, warehouse_path: Path) -> None:
-        """Replace the quarantine entries of every file this run read, then add the new ones."""
+        """Replace the quarantine entries of every (file, table) this run read, then add new ones.
+
+        Files skipped because they were already read unchanged keep their entries.
+        """
         now = datetime.now(UTC)
-        touched = sorted({a.source_file for a in self.files} | set(self.rejected_files))
+        touched = sorted({(a.source_file, a.table_name) for a in self.files} | set(self._refusals))
         rejected_rows = self.rejected_rows.append_column(
             "rejected_at", pa.array([now] * self.rejected_rows.num_rows, pa.timestamp("us", "UTC"))
         )
@@ -128,38 +141,38 @@ class IngestionLedger:
         try:
             connection.execute(_DDL)
             connection.execute("begin transaction")
-            for table in ("rejected_rows", "rejected_files"):
-                connection.execute(
-                    f"delete from {QUARANTINE_SCHEMA}.{table} where source_file in "
-                    "(select unnest(?::varchar[]))",
-                    [touched],
-                )
             connection.execute(
-                f"delete from {QUARANTINE_SCHEMA}.file_loads where source_file in "
-                "(select unnest(?::varchar[]))",
-                [touched],
+                "create temp table touched (source_file varchar, table_name varchar)"
             )
+            if touched:
+                connection.executemany("insert into touched values (?, ?)", touched)
+            connection.execute(
+                f"delete from {QUARANTINE_SCHEMA}.rejected_rows r where exists (select 1 from "
+                "touched t where t.source_file = r.source_file "
+                "and (r.table_name is null or r.table_name = t.table_name))"
+            )
+            for table in ("rejected_files", "file_loads"):
+                connection.execute(
+                    f"delete from {QUARANTINE_SCHEMA}.{table} r where exists (select 1 from "
+                    "touched t where t.source_file = r.source_file "
+                    "and t.table_name = r.table_name)"
+                )
             connection.register("new_rejected_rows", rejected_rows)
             connection.execute(
                 f"insert into {QUARANTINE_SCHEMA}.rejected_rows by name "
                 "select * from new_rejected_rows"
             )
-            for source_file, reason in self.rejected_files.items():
+            for (source_file, table_name), reason in self._refusals.items():
                 connection.execute(
                     f"insert into {QUARANTINE_SCHEMA}.rejected_files values (?, ?, ?, ?, ?)",
-                    [
-                        source_file,
-                        reason,
-                        self.source_name,
-                        self._rejected_file_tables[source_file],
-                        now,
-                    ],
+                    [source_file, reason, self.source_name, table_name, now],
                 )
             for account in self.files:
                 connection.execute(
                     f"insert into {QUARANTINE_SCHEMA}.file_loads values (?, ?, ?, ?, ?, ?, ?)",
                     [*asdict(account).values(), now],
                 )
+            connection.execute("drop table touched")
             connection.execute("commit")
         finally:
             connection.close()

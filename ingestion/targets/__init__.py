@@ -1,4 +1,7 @@
-"""Sales-target (quota) sheets as a dlt source: one target per rep or team and period."""
+"""Sales-target (quota) sheets as a dlt source: one target per rep or team and period.
+
+CSV (any encoding and delimiter the other exports accept) or XLSX (the first worksheet).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ from pathlib import Path
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.common.files import typed_table_batches
+from ingestion.common.files import TableSource, table_resource
 from ingestion.common.ledger import IngestionLedger
 from ingestion.common.schema import ColumnSpec, TableSpec
-from ingestion.targets.periods import parse_target_periods
+from ingestion.targets.periods import TARGET_SCHEMA, parse_target_periods
 
 SOURCE_NAME = "targets"
 
@@ -19,7 +22,7 @@ QUOTA_SHEET = TableSpec(
     name="sales_target",
     description="Quota sheets: a target amount per rep (or team) and month or quarter.",
     primary_key=(),
-    files=("*.csv",),
+    files=("*.csv", "*.txt", "*.tsv", "*.xlsx", "*.xlsm", "*.xls"),
     columns=(
         ColumnSpec("rep_email", aliases=("email", "owner_email", "sales_rep_email", "user_email")),
         ColumnSpec("rep_name", aliases=("rep", "sales_rep", "owner", "owner_name")),
@@ -36,19 +39,18 @@ QUOTA_SHEET = TableSpec(
     ),
 )
 
+QUOTA_TABLE = TableSource(
+    spec=QUOTA_SHEET,
+    folder=SOURCE_NAME,
+    refine=parse_target_periods,
+    key=("target_id",),
+    schema=TARGET_SCHEMA,
+)
+
 
 @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
 def targets_source(
     landing_dir: str = dlt.config.value, ledger: IngestionLedger | None = None
 ) -> Iterator[DltResource]:
     """Every quota sheet found under `<landing_dir>/targets/`."""
-    landing = Path(landing_dir)
-    book = ledger or IngestionLedger(SOURCE_NAME)
-    yield dlt.resource(
-        typed_table_batches(
-            landing, landing / SOURCE_NAME, QUOTA_SHEET, book, parse_target_periods
-        ),
-        name=QUOTA_SHEET.name,
-        primary_key="target_id",
-        write_disposition="merge",
-    )
+    yield table_resource(QUOTA_TABLE, Path(landing_dir), ledger or IngestionLedger(SOURCE_NAME))

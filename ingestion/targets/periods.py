@@ -1,7 +1,8 @@
 """Turn a quota sheet's period labels into (grain, start, end), in DuckDB over arrow batches.
 
 Accepted labels: `2025-Q1`, `2025 Q1`, `Q1 2025`, `Q1-2025`, `FY2025-Q1`, `2025-03`, `03/2025`,
-`Mar 2025`, `March 2025`, and the Chinese spellings `2025年第1季度`, `2025年Q1`, `2025年3月`.
+`Mar 2025`, `March 2025`, `2025-03-01` (a spreadsheet date on the first of the month), and the
+Chinese spellings `2025年第1季度`, `2025年Q1`, `2025年3月`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ parsed as (
         ) as quarter_number,
         coalesce(
             try_strptime(label, '%Y-%m'),
+            -- a spreadsheet date cell on the first of a month names that month
+            case
+                when day(try_strptime(label, '%Y-%m-%d')) = 1
+                    then try_strptime(label, '%Y-%m-%d')
+            end,
             try_strptime(label, '%m/%Y'),
             try_strptime(label, '%b %Y'),
             try_strptime(label, '%B %Y'),

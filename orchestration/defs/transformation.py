@@ -16,6 +16,11 @@ from dagster_dbt import (
 )
 
 from orchestration import settings
+from orchestration.freshness import marts_freshness_policy
+from orchestration.progress import pause_point, progress
+from orchestration.recovery import DBT_PID_TAG
+from orchestration.resources import WarehouseWriter
+from orchestration.retries import retry_if_transient
 
 DBT_PROJECT = DbtProject(
     project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir()
@@ -47,8 +52,11 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     return manifest
 
 
+MARTS_SCHEMA = "marts"
+
+
 class KpiDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt assets by layer (staging, intermediate, marts, seeds)."""
+    """Groups dbt assets by layer (staging, intermediate, marts, seeds); marts must be fresh."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -58,7 +66,9 @@ class KpiDbtTranslator(DagsterDbtTranslator):
         if props["resource_type"] == "seed":
             return spec.replace_attributes(group_name="seeds")
         if props["resource_type"] == "model" and len(props["fqn"]) > 2:
-            return spec.replace_attributes(group_name=props["fqn"][1])
+            spec = spec.replace_attributes(group_name=props["fqn"][1])
+        if props["resource_type"] == "model" and spec.key.path[0] == MARTS_SCHEMA:
+            spec = spec.replace_attributes(freshness_policy=marts_freshness_policy())
         return spec
 
 
@@ -78,14 +88,28 @@ class DbtBuildConfig(dg.Config):
     pool=settings.WAREHOUSE_WRITER_POOL,
 )
 def kpi_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse: WarehouseWriter,
 ) -> Iterator[Any]:
     args = ["build"]
     if config.full_refresh:
         args.append("--full-refresh")
     if config.as_of_date:
         args += ["--vars", f"{{as_of_date: '{config.as_of_date}'}}"]
-    yield from dbt.cli(args, context=context).stream()
+    progress(context, f"dbt {' '.join(args)} into {warehouse.path.name}")
+    try:
+        invocation = dbt.cli(args, context=context)
+        # dbt is a child process: if this process is killed, the next refresh stops it.
+        context.instance.add_run_tags(context.run_id, {DBT_PID_TAG: str(invocation.process.pid)})
+        for number, event in enumerate(invocation.stream()):
+            yield event
+            if number == 0:
+                pause_point("dbt:build")
+    except Exception as error:
+        retry_if_transient(context, error)
+        raise
 
 
 defs = dg.Definitions(

@@ -1,0 +1,33 @@
+-- Stage changes of the mapped CRMs' opportunities, observed in the daily full snapshots (macro
+-- snapshot_stage_changes over stg_crm__opportunity_snapshots): the first snapshot showing a
+-- record, then every snapshot whose stage differs from the previous live version. The change
+-- happened after previous_snapshot_date and by observed_on; changed_at is 00:00 UTC of
+-- observed_on. Same shape as stg_crm__opportunity_stage_history.
+with
+
+changes as (
+
+    {{ snapshot_stage_changes(
+        ref('stg_crm__opportunity_snapshots'),
+        key='record_key',
+        stage_column='source_stage_label'
+    ) }}
+
+),
+
+final as (
+
+    select
+        source_stage_label,
+        previous_stage_label,
+        changed_at,
+        observed_on,
+        previous_snapshot_date,
+        record_key || '|' || strftime(observed_on, '%Y-%m-%d') as stage_history_id,
+        split_part(record_key, '|', 1) as source_system,
+        substr(record_key, strpos(record_key, '|') + 1) as opportunity_id
+    from changes
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'call') }}
+
+),
+
+final as (
+
+    select
+        id as call_id,
+        title as subject,
+        outcome,
+        direction,
+        duration_seconds,
+        status,
+        cast(activity_date as timestamp with time zone) as activity_at,
+        owner_id,
+        owner_name,
+        deal_ids,
+        deal_names,
+        company_ids,
+        company_names,
+        contact_names,
+        cast(created_at as timestamp with time zone) as created_at,
+        cast(updated_at as timestamp with time zone) as last_modified_at,
+        _source_file,
+        _source_row,
+        _dlt_load_id
+
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,112 @@
+"""`published_marts`: the publish step of write-audit-publish (see orchestration/publish.py).
+
+Downstream of every mart, so within a run it executes only after dbt (whose `error` tests
+are blocking checks) and `model_quality` (blocking Great Expectations suites) have passed:
+Dagster skips it when a blocking check of any mart fails. As a second line of defence, for
+runs that select it without its checks (e.g. "Materialize" on this asset alone in the UI), it
+refuses to publish while the latest evaluation of any blocking mart check is a failure.
+"""
+
+import dagster as dg
+
+from orchestration import settings
+from orchestration.defs.quality import MODEL_SUITES
+from orchestration.defs.transformation import MARTS_SCHEMA, kpi_dbt_models
+from orchestration.freshness import marts_freshness_policy
+from orchestration.progress import progress
+from orchestration.publish import publish_marts
+from orchestration.resources import WarehouseWriter
+
+PUBLISHED_MARTS_KEY = dg.AssetKey("published_marts")
+MART_KEYS: tuple[dg.AssetKey, ...] = tuple(
+    sorted(k for k in kpi_dbt_models.keys if k.path[0] == MARTS_SCHEMA)
+)
+BLOCKING_MART_CHECKS: tuple[dg.AssetCheckKey, ...] = (
+    *(
+        spec.key
+        for spec in kpi_dbt_models.check_specs
+        if spec.blocking and spec.asset_key in MART_KEYS
+    ),
+    *(
+        dg.AssetCheckKey(dg.AssetKey(list(s.asset_key)), s.check_name)
+        for s in MODEL_SUITES
+        if s.blocking and dg.AssetKey(list(s.asset_key)) in MART_KEYS
+    ),
+)
+
+
+def publication_blockers(
+    instance: dg.DagsterInstance, check_keys: tuple[dg.AssetCheckKey, ...], current_run_id: str
+) -> list[str]:
+    """Blocking checks whose latest evaluation failed, or that a failed run never evaluated."""
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus as Status,
+    )
+
+    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
+    blockers: list[str] = []
+    for key in check_keys:
+        record = records.get(key)
+        if record is None:
+            continue
+        label = f"{key.asset_key.to_user_string()}:{key.name}"
+        if record.status == Status.FAILED:
+            evaluation = record.evaluation
+            if evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                blockers.append(f"{label} failed (run {record.run_id})")
+        elif record.status == Status.PLANNED and record.run_id != current_run_id:
+            run = instance.get_run_by_id(record.run_id)
+            if run is None or run.status != dg.DagsterRunStatus.SUCCESS:
+                blockers.append(f"{label} was never evaluated (run {record.run_id} failed)")
+    return blockers
+
+
+@dg.asset(
+    key=PUBLISHED_MARTS_KEY,
+    deps=list(MART_KEYS),
+    group_name="publish",
+    pool=settings.WAREHOUSE_WRITER_POOL,
+    kinds={"duckdb"},
+    freshness_policy=marts_freshness_policy(),
+    description=(
+        "The published warehouse BI tools read: every mart of schema `marts` plus a quarantine "
+        "summary, copied into a new DuckDB file and renamed over the published file "
+        "(CRMKPI_PUBLISHED_WAREHOUSE) only after every blocking check has passed."
+    ),
+)
+def published_marts(
+    context: dg.AssetExecutionContext, warehouse: WarehouseWriter
+) -> dg.MaterializeResult:
+    blockers = publication_blockers(context.instance, BLOCKING_MART_CHECKS, context.run.run_id)
+    if blockers:
+        raise dg.Failure(
+            description=(
+                f"not publishing: {len(blockers)} blocking check(s) did not pass; the published "
+                f"warehouse keeps its last good version. {blockers[:10]}"
+            ),
+            allow_retries=False,
+        )
+    publication = publish_marts(
+        warehouse.path,
+        warehouse.published_path,
+        [key.path[1] for key in MART_KEYS],
+        run_id=context.run.run_id,
+        extra={"checks_required": len(BLOCKING_MART_CHECKS)},
+    )
+    progress(
+        context,
+        f"published {len(publication.row_counts)} marts to {publication.path} "
+        f"({publication.size_bytes / 1e6:.1f} MB, {publication.elapsed_s:.1f} s)",
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(publication.path)),
+            "published_at": dg.MetadataValue.timestamp(publication.published_at),
+            "size_bytes": publication.size_bytes,
+            "row_counts": dg.MetadataValue.json(publication.row_counts),
+            "elapsed_s": round(publication.elapsed_s, 3),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[published_marts])
