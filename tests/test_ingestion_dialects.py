@@ -12,6 +12,8 @@ from pathlib import Path
 
 from test_ingestion_support import accounting, landing_from, query, rejections, run
 
+from ingestion.crm.mapping import parse_mapping
+
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
@@ -521,3 +523,22 @@ def test_quota_sheet_as_xlsx(tmp_path: Path) -> None:
         (5, "sales_target", "period"),
         (6, "sales_target", "target_amount"),
     ]
+
+
+def test_the_readme_mapping_example_is_a_valid_mapping_file(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    (folder / "mapping.yml").write_text(example, encoding="utf-8")
+    mapping = parse_mapping(folder / "mapping.yml", tmp_path)
+    assert mapping.source_system == "xiaoshouyi"
+    assert set(mapping.tables) == {
+        "opportunity",
+        "opportunity_snapshot",
+        "opportunity_stage_history",
+        "activity",
+        "user",
+        "account",
+    }
+    assert mapping.stages["赢单"] == "won"

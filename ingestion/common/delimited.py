@@ -35,7 +35,7 @@ from ingestion.common.schema import SOURCE_ROW_COLUMN
 
 _SNIFF_BYTES = 1 << 20
 _TAIL_BYTES = 1 << 16
-_BLOCK_BYTES = 64 << 20
+_BLOCK_BYTES = 16 << 20
 _SLOW_PATH_BATCH_ROWS = 50_000
 _DELIMITERS = (",", ";", "\t", "|")
 _FOOTER_MARKERS = re.compile(

@@ -310,6 +310,9 @@ def destination_has_rows(table_name: str) -> bool:
 
 
 def _non_empty_tables(pipeline: dlt.Pipeline) -> frozenset[str]:
+    database = (getattr(pipeline.destination, "config_params", None) or {}).get("credentials")
+    if isinstance(database, str) and not Path(database).exists():
+        return frozenset()  # a warehouse not created yet holds no table
     try:
         with pipeline.sql_client() as client:
             dataset = client.dataset_name
