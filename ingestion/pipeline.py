@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.source import DltSource
 
 from ingestion.calendar import calendar_source
@@ -74,9 +75,13 @@ def make_pipeline(
     family: SourceFamily, warehouse_path: Path, pipelines_dir: Path | None = None
 ) -> dlt.Pipeline:
     configure_dlt()
+    credentials = DuckDbCredentials(str(warehouse_path))
+    # Raw tables have no meaningful row order (`_source_row` carries it): letting DuckDB insert
+    # in parallel without keeping the order of the load files saves a fifth of the load's CPU.
+    credentials.global_config = {"preserve_insertion_order": False}
     return dlt.pipeline(
         pipeline_name=f"crmkpi_{family.name}",
-        destination=dlt.destinations.duckdb(str(warehouse_path)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=family.dataset_name,
         pipelines_dir=str(pipelines_dir or default_pipelines_dir(warehouse_path)),
     )

@@ -103,6 +103,8 @@ class IcsExpander:
 
     def expand(self, export: ExportFile) -> ExpandedCalendar:
         job = self._jobs.pop(export.source_file, None)
+        if job is not None and all(other[0] is not job[0] for other in self._jobs.values()):
+            job[0].wait()  # its last file: the worker is done (or about to be): reap it
         try:
             if job is None:
                 return expand_ics(

@@ -16,7 +16,7 @@ Incremental and idempotent by construction:
   whole table re-read, so an older export can never overwrite a newer one. So does a change of
   the table's fingerprint (new aliases, or labels added to the stage_mapping seed).
 * The first load of a table appends (nothing to merge with; keys are unique within the run),
-  later loads merge on the primary key.
+  later loads merge on the primary key. A run that finds nothing new loads nothing.
 """
 
 from __future__ import annotations
@@ -293,47 +293,56 @@ def snapshot_date(export: ExportFile) -> dict[str, str]:
     return {"snapshot_date": export.export_date}
 
 
-_tables_with_rows: dict[tuple[str, str], frozenset[str]] = {}
+@dataclass(frozen=True)
+class _DestinationTables:
+    existing: frozenset[str]
+    with_rows: frozenset[str]
 
 
-def destination_has_rows(table_name: str) -> bool:
-    """Whether the running pipeline's destination table exists and holds rows.
+_destination_tables: dict[tuple[str, str], _DestinationTables] = {}
+
+
+def destination_table(table_name: str) -> tuple[bool, bool]:
+    """Whether the running pipeline's destination table exists, and whether it holds rows.
 
     Asked once per pipeline run (one query over the whole raw dataset), then answered from memory.
     """
     pipeline = dlt.current.pipeline()
     key = (pipeline.pipeline_name, str(dlt.current.load_package_state()["load_id"]))
-    if key not in _tables_with_rows:
-        _tables_with_rows.clear()
-        _tables_with_rows[key] = _non_empty_tables(pipeline)
-    return table_name in _tables_with_rows[key]
+    if key not in _destination_tables:
+        _destination_tables.clear()
+        _destination_tables[key] = _tables_of(pipeline)
+    tables = _destination_tables[key]
+    return table_name in tables.existing, table_name in tables.with_rows
 
 
-def _non_empty_tables(pipeline: dlt.Pipeline) -> frozenset[str]:
-    database = (getattr(pipeline.destination, "config_params", None) or {}).get("credentials")
+def _tables_of(pipeline: dlt.Pipeline) -> _DestinationTables:
+    none = _DestinationTables(frozenset(), frozenset())
+    credentials = (getattr(pipeline.destination, "config_params", None) or {}).get("credentials")
+    database = getattr(credentials, "database", credentials)
     if isinstance(database, str) and not Path(database).exists():
-        return frozenset()  # a warehouse not created yet holds no table
+        return none  # a warehouse not created yet holds no table
     try:
         with pipeline.sql_client() as client:
-            dataset = client.dataset_name
             names = [
                 row[0]
                 for row in client.execute_sql(
                     "select table_name from information_schema.tables where table_schema = %s",
-                    dataset,
+                    client.dataset_name,
                 )
                 or []
             ]
             if not names:
-                return frozenset()
+                return none
             probes = " union all ".join(
                 f"select {literal(name)} where exists "
                 f"(select 1 from {client.make_qualified_table_name(name)})"
                 for name in names
             )
-            return frozenset(row[0] for row in client.execute_sql(probes) or [])
+            with_rows = frozenset(row[0] for row in client.execute_sql(probes) or [])
+            return _DestinationTables(frozenset(names), with_rows)
     except DatabaseUndefinedRelation:
-        return frozenset()
+        return none
 
 
 def table_resource(
@@ -366,8 +375,8 @@ def _table_rows(
         )
     ]
     states = _FileStates(dlt.current.resource_state())
-    has_rows = destination_has_rows(table_name)
-    if states.table_has_rows and not has_rows:
+    exists, has_rows = destination_table(table_name)
+    if states.table_has_rows and not exists:
         # The warehouse lost the table (deleted, rebuilt): what the state remembers is gone.
         states.files.clear()
     plan, full_reread = states.plan(exports)
@@ -378,6 +387,8 @@ def _table_rows(
     if full_reread:
         ledger.notes.append(f"{table_name}: an older export arrived; re-read every file")
     ledger.skipped_files += [p.export.source_file for p in exports if p not in plan]
+    if not plan and exists:
+        return  # nothing new, and the table is there: nothing to load, not even a load job
     superseded = SupersededFilter(first.primary_key) if len(plan) > 1 else None
     pipeline = dlt.current.pipeline()
     spool_dir = Path(pipeline.working_dir) / "spool" / table_name

@@ -16,6 +16,7 @@ from dlt.sources import DltResource
 from ingestion.common.files import TableSource, snapshot_date, table_resource
 from ingestion.common.ledger import IngestionLedger
 from ingestion.common.schema import TableSpec
+from ingestion.common.settings import source_timezone
 from ingestion.common.stages import known_stage_labels
 from ingestion.salesforce.tables import OPPORTUNITY_SNAPSHOT, SALESFORCE_TABLES, SYSTEM
 
@@ -27,9 +28,13 @@ def stage_labels(spec: TableSpec) -> dict[str, frozenset[str]]:
     return {c.name: known_stage_labels(c.stage_system) for c in spec.columns if c.stage_system}
 
 
-def salesforce_tables() -> list[TableSource]:
+def salesforce_tables(landing: Path, ledger: IngestionLedger | None = None) -> list[TableSource]:
+    # Report exports write date-times in the exporting user's zone, without an offset.
+    timezone = source_timezone(landing / SOURCE_NAME, ledger)
     sources = [
-        TableSource(spec=spec, folder=SOURCE_NAME, stage_labels=stage_labels(spec))
+        TableSource(
+            spec=spec, folder=SOURCE_NAME, stage_labels=stage_labels(spec), timezone=timezone
+        )
         for spec in SALESFORCE_TABLES
     ]
     sources.append(
@@ -38,6 +43,7 @@ def salesforce_tables() -> list[TableSource]:
             folder=SOURCE_NAME,
             stage_labels=stage_labels(OPPORTUNITY_SNAPSHOT),
             constants=snapshot_date,
+            timezone=timezone,
         )
     )
     return sources
@@ -50,7 +56,7 @@ def salesforce_source(
     """Every Salesforce object export found under `<landing_dir>/salesforce/`."""
     landing = Path(landing_dir)
     book = ledger or IngestionLedger(SOURCE_NAME)
-    for table in salesforce_tables():
+    for table in salesforce_tables(landing, book):
         yield table_resource(table, landing, book)
 
 

@@ -4,8 +4,9 @@ Headers are matched after snake_case normalisation, so `StageName` and `Stage Na
 in `stage_name`; report labels (`Stage`, `Opportunity Owner`, `Close Date`, `Created Date`,
 `Probability (%)`) are aliases. Report exports write dates in the exporting user's locale:
 `3/4/2025` and `3/4/2025, 2:00 PM` (en_US, month first) or `04.03.2025 14:00` (de); they carry
-no time zone and are read as UTC. A slash date is read month first: for day-first locales
-(en_GB, fr) export with API names (Data Loader) or map the file with a mapping file.
+no time zone: they are read in the zone of `landing/salesforce/crmkpi.yml` (default UTC;
+Data Loader's `2025-01-06T09:15:00.000Z` is unaffected). A slash date is read month first: for
+day-first locales (en_GB, fr) export with API names (Data Loader) or use a mapping file.
 
 A report names people and accounts (`Opportunity Owner`, `Account Name`) rather than giving
 their ids; those land in `owner_name` and `account_name` for staging to resolve.
