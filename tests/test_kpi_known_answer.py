@@ -39,21 +39,14 @@ currency_rates seed: EUR -> USD is 1.08 from 2025-03-01, so O2 (closed 2025-03-1
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_builder import REPO, build_clean_warehouse
 
-from ingestion.pipeline import ingest_landing
-
-REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "known_answer"
-DBT_PROJECT = REPO / "dbt_project"
 AS_OF = date(2025, 4, 30)
 
 ALICE = "005000000000002AAA"
@@ -66,54 +59,12 @@ def _opp(n: int) -> str:
     return f"006{n:012d}AAA"
 
 
-def _dbt_executable() -> str:
-    beside_python = Path(sys.executable).with_name("dbt")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("dbt")
-    assert found, "dbt is not installed in this environment"
-    return found
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ingest the fixture with the real dlt ingestion, then `dbt build` the whole project."""
-    tmp = tmp_path_factory.mktemp("known_answer")
-    warehouse_path = tmp / "warehouse" / "crm_kpi.duckdb"
-
-    report = ingest_landing(FIXTURE, warehouse_path, tmp / "dlt_pipelines")
-    assert report.rows_quarantined == 0, "the fixture is clean; nothing may be quarantined"
-    assert report.rejected_files == {}
-
-    env = {
-        **os.environ,
-        "CRMKPI_WAREHOUSE": str(warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    result = subprocess.run(
-        [
-            _dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(tmp / "dbt_target"),
-            "--log-path",
-            str(tmp / "dbt_logs"),
-            "--vars",
-            f'{{"as_of_date": "{AS_OF.isoformat()}"}}',
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return build_clean_warehouse(
+        FIXTURE, tmp_path_factory.mktemp("known_answer"), {"as_of_date": AS_OF.isoformat()}
     )
-    assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr}"
-    return warehouse_path
 
 
 @pytest.fixture(scope="module")

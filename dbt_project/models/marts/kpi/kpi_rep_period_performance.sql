@@ -145,50 +145,10 @@ events_as_of as (
 
 scoped_events as (
 
-    select
-        'company' as scope,
-        cast(null as varchar) as scope_id,
-        event_date,
-        is_created,
-        is_won,
-        is_lost,
-        won_amount,
-        won_sales_cycle_days,
-        is_activity,
-        is_call
-    from events_as_of
-
-    union all
-
-    select
-        'team' as scope,
-        team as scope_id,
-        event_date,
-        is_created,
-        is_won,
-        is_lost,
-        won_amount,
-        won_sales_cycle_days,
-        is_activity,
-        is_call
-    from events_as_of
-    where team is not null
-
-    union all
-
-    select
-        'rep' as scope,
-        rep_id as scope_id,
-        event_date,
-        is_created,
-        is_won,
-        is_lost,
-        won_amount,
-        won_sales_cycle_days,
-        is_activity,
-        is_call
-    from events_as_of
-    where rep_id is not null
+    {{ fan_out_scopes('events_as_of', [
+        'event_date', 'is_created', 'is_won', 'is_lost', 'won_amount', 'won_sales_cycle_days',
+        'is_activity', 'is_call'
+    ]) }}
 
 ),
 
