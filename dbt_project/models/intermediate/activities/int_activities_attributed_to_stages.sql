@@ -19,7 +19,26 @@ stage_changes as (
 
 crm_rows as (
 
-    select * from activities
+    select
+        activity_id,
+        source_system,
+        source_object,
+        activity_type,
+        activity_at,
+        activity_date,
+        rep_id,
+        account_id,
+        opportunity_id,
+        subject,
+        is_completed,
+        calendar_occurrence_id,
+        duration_minutes,
+        origin,
+        opportunity_link_method,
+        stage_at_activity,
+        stage_transition_id,
+        stage_transition_number
+    from activities
     where origin != 'calendar'
 
 ),
@@ -27,9 +46,21 @@ crm_rows as (
 calendar_rows as (
 
     select
-        activities.* exclude (
-            stage_at_activity, stage_transition_id, stage_transition_number
-        ),
+        activities.activity_id,
+        activities.source_system,
+        activities.source_object,
+        activities.activity_type,
+        activities.activity_at,
+        activities.activity_date,
+        activities.rep_id,
+        activities.account_id,
+        activities.opportunity_id,
+        activities.subject,
+        activities.is_completed,
+        activities.calendar_occurrence_id,
+        activities.duration_minutes,
+        activities.origin,
+        activities.opportunity_link_method,
         stage_changes.to_stage as stage_at_activity,
         stage_changes.stage_transition_id,
         stage_changes.transition_number as stage_transition_number
