@@ -44,16 +44,17 @@ def split_last_day(full_landing: Path, base_landing: Path, delta_landing: Path) 
         label = cutoff.strftime("%Y-%m-%d")
         for name, column in _DELTA_COLUMN.items():
             source = str(full_landing / "salesforce" / f"{name}.csv")
-            is_new = f"try_cast({column} as timestamptz) >= ?"
+            # numbered parameters: DuckDB binds COPY's `to ?` before the query's own `?`s
+            is_new = f"try_cast({column} as timestamptz) >= $2"
             connection.execute(
-                f"copy (select * from read_csv(?, all_varchar=true) where {is_new}) "
-                "to ? (header, force_quote *)",
+                f"copy (select * from read_csv($1, all_varchar=true) where {is_new}) "
+                "to $3 (header, force_quote *)",
                 [source, cutoff, str(delta_landing / "salesforce" / f"{name}_{label}.csv")],
             )
             if name != "Opportunity":
                 connection.execute(
-                    f"copy (select * from read_csv(?, all_varchar=true) where not ({is_new})) "
-                    "to ? (header, force_quote *)",
+                    f"copy (select * from read_csv($1, all_varchar=true) where not ({is_new})) "
+                    "to $3 (header, force_quote *)",
                     [source, cutoff, str(base_landing / "salesforce" / f"{name}.csv")],
                 )
     finally:

@@ -1,7 +1,8 @@
 -- Every activity (int_activities_unioned) with the canonical stage its opportunity was in at
 -- activity_at: the stage entered by the latest transition at or before activity_at
--- (stage_transition_id). Activities without an opportunity, or dated before its first
--- recorded transition, have no stage.
+-- (stage_transition_id; see stage_at_activity_join). CRM activities come attributed from
+-- int_crm_activities_attributed_to_stages (incremental); calendar-only meetings, whose
+-- opportunity is inferred at every run, are attributed here.
 with
 
 activities as (
@@ -16,7 +17,33 @@ stage_changes as (
 
 ),
 
-final as (
+crm_rows as (
+
+    select
+        activity_id,
+        source_system,
+        source_object,
+        activity_type,
+        activity_at,
+        activity_date,
+        rep_id,
+        account_id,
+        opportunity_id,
+        subject,
+        is_completed,
+        calendar_occurrence_id,
+        duration_minutes,
+        origin,
+        opportunity_link_method,
+        stage_at_activity,
+        stage_transition_id,
+        stage_transition_number
+    from activities
+    where origin != 'calendar'
+
+),
+
+calendar_rows as (
 
     select
         activities.activity_id,
@@ -29,23 +56,26 @@ final as (
         activities.account_id,
         activities.opportunity_id,
         activities.subject,
-        activities.duration_minutes,
         activities.is_completed,
+        activities.calendar_occurrence_id,
+        activities.duration_minutes,
         activities.origin,
         activities.opportunity_link_method,
-        activities.calendar_occurrence_id,
         stage_changes.to_stage as stage_at_activity,
         stage_changes.stage_transition_id,
         stage_changes.transition_number as stage_transition_number
     from activities
     left join stage_changes
-        on
-            activities.opportunity_id = stage_changes.opportunity_id
-            and activities.activity_at >= stage_changes.transitioned_at
-            -- a plain range (no `or ... is null`) lets DuckDB use a hash join plus range filter
-            and activities.activity_at < coalesce(
-                stage_changes.next_transitioned_at, timestamptz '9999-12-31 00:00:00+00'
-            )
+        on {{ stage_at_activity_join('activities', 'stage_changes') }}
+    where activities.origin = 'calendar'
+
+),
+
+final as (
+
+    select * from crm_rows
+    union all
+    select * from calendar_rows
 
 )
 

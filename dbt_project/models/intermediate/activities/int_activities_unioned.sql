@@ -1,4 +1,5 @@
--- Every sales activity once: CRM activities (int_crm__activities) plus calendar meetings
+-- Every sales activity once: CRM activities (int_crm_activities_attributed_to_stages, with
+-- their stage at the time) plus calendar meetings
 -- (int_calendar_meetings). A calendar meeting that is the same meeting as a CRM event
 -- (int_calendar_crm_matches) does not add a row: the CRM row gets origin `both` and the
 -- calendar occurrence id. Other CRM activities are origin `crm`; other calendar meetings are
@@ -11,7 +12,7 @@ with
 
 crm_activities as (
 
-    select * from {{ ref('int_crm__activities') }}
+    select * from {{ ref('int_crm_activities_attributed_to_stages') }}
 
 ),
 
@@ -52,7 +53,10 @@ crm_rows as (
             as duration_minutes,
         case when matches.activity_id is null then 'crm' else 'both' end as origin,
         case when crm_activities.opportunity_id is not null then 'crm' end
-            as opportunity_link_method
+            as opportunity_link_method,
+        crm_activities.stage_at_activity,
+        crm_activities.stage_transition_id,
+        crm_activities.stage_transition_number
     from crm_activities
     left join matches
         on crm_activities.activity_id = matches.activity_id
@@ -107,7 +111,11 @@ calendar_rows as (
         calendar_only.duration_minutes,
         'calendar' as origin,
         case when open_opportunities.opportunity_id is not null then 'calendar_inferred' end
-            as opportunity_link_method
+            as opportunity_link_method,
+        -- attributed in int_activities_attributed_to_stages
+        cast(null as varchar) as stage_at_activity,
+        cast(null as varchar) as stage_transition_id,
+        cast(null as bigint) as stage_transition_number
     from calendar_only
     left join open_opportunities
         on calendar_only.calendar_meeting_id = open_opportunities.calendar_meeting_id

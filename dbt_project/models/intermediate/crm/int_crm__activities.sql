@@ -8,7 +8,7 @@ unioned as (
     {{ union_crm_sources('activities', [
         'activity_id', 'source_system', 'source_object', 'activity_type', 'activity_at',
         'ended_at', 'rep_id', 'account_id', 'what_id', 'subject', 'duration_minutes',
-        'is_completed', 'is_all_day', 'created_at'
+        'is_completed', 'is_all_day', 'created_at', '_dlt_load_id'
     ]) }}
 
 ),
@@ -36,6 +36,8 @@ final as (
         unioned.is_completed,
         unioned.is_all_day,
         unioned.created_at,
+        unioned.what_id,
+        unioned._dlt_load_id,
         {{ utc_date('unioned.activity_at') }} as activity_date,
         coalesce(unioned.account_id, opportunities.account_id) as account_id
     from unioned

@@ -7,7 +7,7 @@ unioned as (
     {{ union_crm_sources('opportunities', [
         'opportunity_id', 'source_system', 'account_id', 'rep_id', 'opportunity_name',
         'source_stage_label', 'currency', 'amount', 'probability', 'close_date',
-        'opportunity_type', 'lead_source', 'is_deleted', 'created_at', 'last_modified_at'
+        'opportunity_type', 'lead_source', 'is_deleted', 'created_at', 'last_modified_at', '_dlt_load_id'
     ]) }}
 
 ),

@@ -6,7 +6,7 @@ unioned as (
 
     {{ union_crm_sources('opportunity_stage_history', [
         'stage_history_id', 'source_system', 'opportunity_id', 'source_stage_label',
-        'changed_at'
+        'changed_at', '_dlt_load_id'
     ]) }}
 
 ),

@@ -57,7 +57,8 @@ task_activities as (
         cast(call_duration_seconds as double) / 60 as duration_minutes,
         coalesce(is_closed, false) as is_completed,
         false as is_all_day,
-        created_at
+        created_at,
+        _dlt_load_id
     from tasks
 
 ),
@@ -73,6 +74,7 @@ event_activities as (
         what_id,
         subject,
         created_at,
+        _dlt_load_id,
         true as is_completed,
         cast(
             coalesce(duration_minutes, date_diff('minute', started_at, ended_at)) as double
@@ -107,7 +109,8 @@ final as (
         duration_minutes,
         is_completed,
         is_all_day,
-        created_at
+        created_at,
+        _dlt_load_id
     from task_activities
 
     union all
@@ -126,7 +129,8 @@ final as (
         duration_minutes,
         is_completed,
         is_all_day,
-        created_at
+        created_at,
+        _dlt_load_id
     from event_activities
 
 )

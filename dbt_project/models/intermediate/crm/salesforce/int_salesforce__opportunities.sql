@@ -25,6 +25,7 @@ final as (
         lead_source,
         created_at,
         last_modified_at,
+        _dlt_load_id,
         coalesce(is_deleted, false) as is_deleted
     from opportunities
 

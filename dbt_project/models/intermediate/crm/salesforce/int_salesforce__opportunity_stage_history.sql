@@ -17,7 +17,8 @@ final as (
         'salesforce' as source_system,
         opportunity_id,
         source_stage_label,
-        changed_at
+        changed_at,
+        _dlt_load_id
     from opportunity_histories
 
 )

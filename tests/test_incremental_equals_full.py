@@ -1,0 +1,262 @@
+"""An incremental refresh must give exactly the marts of a full refresh of the same exports.
+
+The tiny demo is split into "yesterday" (base) and "today" (delta files), and today's files
+also carry late-arriving changes to older records:
+- an older open opportunity re-stated as lost, with a back-dated stage change: the stage of
+  its earlier activities, and the activity counts of its stage visits, change;
+- an older opportunity re-stated as deleted: its activities lose it;
+- a task created today for an older date, on an older opportunity;
+- a CRM event that is the same meeting as an existing calendar-only meeting: the two
+  become one row of origin `both`.
+
+(a) ingest base, dbt build; ingest base + delta, dbt build (incremental);
+(b) new warehouse: ingest base + delta, dbt build --full-refresh.
+Every table in schema `marts` must be identical (EXCEPT ALL both ways, same row counts).
+Ingestion is the real dlt path; dbt builds models and seeds (its tests run elsewhere).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.demo import generate_demo_exports
+from ingestion.pipeline import ingest_landing
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_PROJECT = REPO / "dbt_project"
+# bench/ is scripts, not an installed package: load the splitter from its file.
+_spec = importlib.util.spec_from_file_location("daily_delta", REPO / "bench" / "daily_delta.py")
+assert _spec is not None and _spec.loader is not None
+daily_delta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(daily_delta)
+_SF_TIME = "%Y-%m-%dT%H:%M:%S.000Z"
+
+
+def _dbt_build(warehouse: Path, work: Path, full_refresh: bool = False) -> None:
+    args = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(work / "dbt_target"),
+        "--log-path",
+        str(work / "dbt_logs"),
+    ]
+    if full_refresh:
+        args.append("--full-refresh")
+    env = {**os.environ, "CRMKPI_WAREHOUSE": str(warehouse)}
+    done = subprocess.run(
+        args, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, f"dbt build failed:\n{done.stdout[-6000:]}\n{done.stderr}"
+
+
+def _refresh(landing: Path, warehouse: Path, full_refresh: bool = False) -> None:
+    report = ingest_landing(landing, warehouse, warehouse.parent / "dlt_pipelines")
+    assert report.rows_quarantined == 0 and report.rejected_files == {}
+    _dbt_build(warehouse, warehouse.parent, full_refresh)
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _append(path: Path, rows: list[dict[str, str]]) -> None:
+    header, existing = _read(path)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(existing + rows)
+
+
+def _ts(text: str) -> datetime:
+    return datetime.strptime(text, _SF_TIME)
+
+
+def _write_late_arrivals(
+    base: Path, delta: Path, cutoff: datetime, warehouse: Path
+) -> dict[str, str]:
+    """Append late-arriving changes to older records to today's delta files."""
+    label = cutoff.strftime("%Y-%m-%d")
+    today = cutoff.replace(tzinfo=None) + timedelta(hours=1)
+    sf_base, sf_delta = base / "salesforce", delta / "salesforce"
+    _, opportunities = _read(sf_base / "Opportunity.csv")
+    _, histories = _read(sf_base / "OpportunityHistory.csv")
+    _, tasks = _read(sf_base / "Task.csv")
+    _, delta_opportunities = _read(sf_delta / f"Opportunity_{label}.csv")
+    restated_today = {row["Id"] for row in delta_opportunities}
+
+    last_change = {}
+    for row in histories:
+        previous = last_change.get(row["OpportunityId"])
+        if previous is None or _ts(row["CreatedDate"]) > previous:
+            last_change[row["OpportunityId"]] = _ts(row["CreatedDate"])
+    candidates = [
+        row
+        for row in opportunities
+        if row["IsClosed"] == "false" and row["Id"] not in restated_today
+    ]
+
+    def later_tasks(opportunity: dict[str, str]) -> int:
+        since = last_change[opportunity["Id"]] + timedelta(days=1)
+        return sum(
+            1 for t in tasks if t["WhatId"] == opportunity["Id"] and _ts(t["CreatedDate"]) > since
+        )
+
+    ranked = sorted(candidates, key=lambda row: (-later_tasks(row), row["Id"]))
+    lost, deleted = dict(ranked[0]), dict(ranked[1])
+    assert later_tasks(lost) > 0 and later_tasks(deleted) > 0
+
+    # lost: a stage change back-dated to one hour after its last recorded one
+    changed_at = last_change[lost["Id"]] + timedelta(hours=1)
+    lost.update(
+        StageName="Closed Lost",
+        IsClosed="true",
+        IsWon="false",
+        LastModifiedDate=today.strftime(_SF_TIME),
+    )
+    history = dict(next(row for row in histories if row["OpportunityId"] == lost["Id"]))
+    history.update(
+        Id="0085g00009LATE0AAB", StageName="Closed Lost", CreatedDate=changed_at.strftime(_SF_TIME)
+    )
+    deleted.update(IsDeleted="true", LastModifiedDate=today.strftime(_SF_TIME))
+    _append(sf_delta / f"Opportunity_{label}.csv", [lost, deleted])
+    _append(sf_delta / f"OpportunityHistory_{label}.csv", [history])
+
+    # a task created today for a date 60 days ago, on the lost opportunity
+    task = dict(next(row for row in tasks if row["WhatId"] == lost["Id"]))
+    task.update(
+        Id="00T5g00009LATE0AAB",
+        ActivityDate=(cutoff - timedelta(days=60)).strftime("%Y-%m-%d"),
+        CreatedDate=today.strftime(_SF_TIME),
+        IsClosed="true",
+    )
+    _append(sf_delta / f"Task_{label}.csv", [task])
+
+    # a CRM event at the start of a meeting that, so far, only a calendar knows
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rep_id, started_at, account_id, meeting_id = connection.execute(
+            "select rep_id, activity_at at time zone 'UTC', account_id, activity_id"
+            " from marts.fct_activities where origin = 'calendar' and rep_id is not null"
+            " order by activity_at desc, activity_id limit 1"
+        ).fetchone()
+    header, events = _read(sf_base / "Event.csv")
+    event = {column: "" for column in header}
+    event.update(
+        Id="00U5g00009LATE0AAB",
+        OwnerId=rep_id,
+        AccountId=account_id or "",
+        Subject="Customer meeting",
+        Type="Meeting",
+        EventSubtype="Event",
+        ActivityDateTime=started_at.strftime(_SF_TIME),
+        StartDateTime=started_at.strftime(_SF_TIME),
+        EndDateTime=(started_at + timedelta(minutes=30)).strftime(_SF_TIME),
+        DurationInMinutes="30",
+        IsAllDayEvent="false",
+        CreatedDate=today.strftime(_SF_TIME),
+    )
+    assert events, "the base has events"
+    _append(sf_delta / f"Event_{label}.csv", [event])
+    return {
+        "lost": lost["Id"],
+        "deleted": deleted["Id"],
+        "task": task["Id"],
+        "event": event["Id"],
+        "calendar_meeting": meeting_id,
+    }
+
+
+def _marts(connection: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = connection.execute(
+        "select table_name from duckdb_tables()"
+        " where database_name = ? and schema_name = 'marts' order by table_name",
+        [catalog],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _comparable_columns(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Every column; doubles rounded, since parallel sums differ in the last bits run to run."""
+    rows = connection.execute(
+        "select column_name, data_type from duckdb_columns()"
+        " where database_name = 'crm_kpi' and schema_name = 'marts' and table_name = ?"
+        " order by column_index",
+        [table],
+    ).fetchall()
+    return ", ".join(
+        f'round("{name}", 6)' if data_type in ("DOUBLE", "FLOAT") else f'"{name}"'
+        for name, data_type in rows
+    )
+
+
+def test_incremental_refresh_equals_full_refresh(tmp_path: Path) -> None:
+    full = tmp_path / "full_landing"
+    generate_demo_exports(full, scale="tiny", seed=7)
+    base, delta = tmp_path / "base_landing", tmp_path / "delta_landing"
+    cutoff = daily_delta.split_last_day(full, base, delta)
+
+    # (a) yesterday's refresh, then today's on top of it
+    incremental = tmp_path / "incremental" / "crm_kpi.duckdb"
+    _refresh(base, incremental)
+    planted = _write_late_arrivals(base, delta, cutoff, incremental)
+    shutil.copytree(delta, base, dirs_exist_ok=True)
+    _refresh(base, incremental)
+
+    # (b) one full refresh of the same exports
+    rebuilt = tmp_path / "full" / "crm_kpi.duckdb"
+    _refresh(base, rebuilt, full_refresh=True)
+
+    with duckdb.connect(str(incremental), read_only=True) as connection:
+        connection.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
+        tables = _marts(connection, "crm_kpi")
+        assert tables == _marts(connection, "rebuilt")
+        assert {"fct_activities", "fct_stage_transitions", "kpi_activity_effectiveness"} <= set(
+            tables
+        )
+        for table in tables:
+            columns = _comparable_columns(connection, table)
+            ours = f"select {columns} from crm_kpi.marts.{table}"
+            theirs = f"select {columns} from rebuilt.marts.{table}"
+            counts = connection.execute(
+                f"select (select count(*) from ({ours})), (select count(*) from ({theirs})),"
+                f" (select count(*) from ({ours} except all {theirs})),"
+                f" (select count(*) from ({theirs} except all {ours}))"
+            ).fetchone()
+            assert counts[0] == counts[1] and counts[2] == counts[3] == 0, (table, counts)
+
+        # the planted changes did reach the marts
+        def activities(where: str, *params: str) -> list[tuple]:
+            return connection.execute(
+                f"select activity_id, opportunity_id, stage_at_activity, origin"
+                f" from crm_kpi.marts.fct_activities where {where} order by activity_id",
+                list(params),
+            ).fetchall()
+
+        assert not activities("opportunity_id = ?", planted["deleted"])
+        assert "lost" in {row[2] for row in activities("opportunity_id = ?", planted["lost"])}
+        assert activities("activity_id = ?", planted["task"])
+        (event,) = activities("activity_id = ?", planted["event"])
+        assert event[3] == "both"
+        assert not activities("activity_id = ?", planted["calendar_meeting"])
