@@ -93,7 +93,9 @@ def kpi_dbt_models(
     config: DbtBuildConfig,
     warehouse: WarehouseWriter,
 ) -> Iterator[Any]:
-    args = ["build"]
+    # Unit tests check the SQL, not the data: CI runs them (`make test`); dbt's own advice is to
+    # leave them out of production builds.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
     if config.as_of_date:
