@@ -25,25 +25,27 @@ activities as (
 
 users_by_name as (
 
-    {{ name_lookup(ref('int_crm_mapped__users'), 'user_id', 'user_name', partition_by=['source_system']) }}
+    {{ name_lookup(
+        ref('int_crm_mapped__users'), 'user_id', 'user_name', partition_by=['source_system']
+    ) }}
 
 ),
 
 known_accounts as (
 
     select
-        accounts.source_system || ':' || accounts.account_id as account_id,
         accounts.source_system,
         accounts.account_name,
         accounts.website,
         accounts.industry,
         accounts.billing_country,
         cast(accounts.number_of_employees as bigint) as number_of_employees,
+        accounts.created_at,
+        accounts.source_system || ':' || accounts.account_id as account_id,
         coalesce(
             accounts.source_system || ':' || accounts.owner_user_id,
             users_by_name.resolved_id
-        ) as owner_user_id,
-        accounts.created_at
+        ) as owner_user_id
     from accounts
     left join users_by_name
         on

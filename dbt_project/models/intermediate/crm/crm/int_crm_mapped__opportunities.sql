@@ -42,7 +42,8 @@ final as (
         ) as account_id,
         coalesce(
             source_system || ':' || rep_id,
-            {{ id_from_name('source_system', 'rep_name') }}
+            {{ id_from_name('source_system', 'rep_name') }},
+            source_system || ':unassigned'
         ) as rep_id,
         opportunity_name,
         source_stage_label,

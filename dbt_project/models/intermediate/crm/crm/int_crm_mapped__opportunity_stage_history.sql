@@ -18,11 +18,11 @@ opportunities as (
 history as (
 
     select
-        source_system || ':' || stage_history_id as stage_history_id,
-        source_system || ':' || opportunity_id as opportunity_id,
         source_stage_label,
         previous_stage_label,
-        changed_at
+        changed_at,
+        source_system || ':' || stage_history_id as stage_history_id,
+        source_system || ':' || opportunity_id as opportunity_id
     from {{ ref('stg_crm__opportunity_stage_history') }}
     where changed_at is not null
 
@@ -31,11 +31,11 @@ history as (
 snapshot_changes as (
 
     select
-        source_system || ':' || stage_history_id as stage_history_id,
-        source_system || ':' || opportunity_id as opportunity_id,
         source_stage_label,
         previous_stage_label,
-        changed_at
+        changed_at,
+        source_system || ':' || stage_history_id as stage_history_id,
+        source_system || ':' || opportunity_id as opportunity_id
     from {{ ref('stg_crm__opportunity_snapshot_stage_changes') }}
 
 ),

@@ -2,7 +2,8 @@
 -- (int_crm__users), ids prefixed with the mapping's source_system (`xiaoshouyi:<id>`).
 -- Opportunities, activities and accounts may name an owner that is no user of the users
 -- export: such an owner still becomes a user (`<source_system>:name:<lower-cased name>`, or
--- its exported id), so nothing is dropped. The manager is ManagerId, else the user named as
+-- its exported id), so nothing is dropped; opportunities without an owner belong to the user
+-- `<source_system>:unassigned`. The manager is ManagerId, else the user named as
 -- manager, when that is a user of the same CRM.
 with
 
@@ -39,14 +40,14 @@ users_by_name as (
 known_users as (
 
     select
-        users.source_system || ':' || users.user_id as user_id,
         users.source_system,
         users.email,
         users.user_name,
         users.title,
         users.team,
         users.is_active,
-        managers.user_id as manager_user_id
+        managers.user_id as manager_user_id,
+        users.source_system || ':' || users.user_id as user_id
     from users
     left join users_by_name
         on
@@ -72,12 +73,14 @@ owner_references as (
         rep_id as owner_id,
         rep_name as owner_name
     from activities
+    where rep_id is not null or rep_name is not null
     union all
     select
         source_system,
         owner_user_id as owner_id,
         owner_name
     from accounts
+    where owner_user_id is not null or owner_name is not null
 
 ),
 
@@ -88,17 +91,15 @@ referenced as (
         coalesce(
             owner_references.source_system || ':' || owner_references.owner_id,
             owner_references.source_system || ':' || users_by_name.resolved_id,
-            {{ id_from_name('owner_references.source_system', 'owner_references.owner_name') }}
+            {{ id_from_name('owner_references.source_system', 'owner_references.owner_name') }},
+            owner_references.source_system || ':unassigned'
         ) as user_id,
-        min(trim(owner_references.owner_name)) as user_name
+        coalesce(min(trim(owner_references.owner_name)), 'Unassigned') as user_name
     from owner_references
     left join users_by_name
         on
             owner_references.source_system = users_by_name.source_system
             and {{ name_key('owner_references.owner_name') }} = users_by_name.name_key
-    where
-        owner_references.owner_id is not null
-        or {{ name_key('owner_references.owner_name') }} is not null
     group by all
 
 ),

@@ -54,7 +54,7 @@ names_only as (
             select {{ name_key('with_ids.account_name') }} from with_ids
             where {{ name_key('with_ids.account_name') }} is not null
         )
-    group by 1
+    group by all
 
 ),
 

@@ -30,21 +30,21 @@ deals_by_name as (
 final as (
 
     select
-        'hubspot:' || engagements.engagement_id as activity_id,
         'hubspot' as source_system,
         engagements.source_object,
         engagements.activity_type,
         engagements.activity_at,
         engagements.ended_at,
-        coalesce('hubspot:' || engagements.owner_id, users_by_name.resolved_id) as rep_id,
-        coalesce('hubspot:' || engagements.company_id, accounts_by_name.resolved_id)
-            as account_id,
-        coalesce('hubspot:' || engagements.deal_id, deals_by_name.resolved_id) as what_id,
         engagements.subject,
         engagements.duration_minutes,
         engagements.is_completed,
         false as is_all_day,
-        engagements.created_at
+        engagements.created_at,
+        'hubspot:' || engagements.engagement_id as activity_id,
+        coalesce('hubspot:' || engagements.owner_id, users_by_name.resolved_id) as rep_id,
+        coalesce('hubspot:' || engagements.company_id, accounts_by_name.resolved_id)
+            as account_id,
+        coalesce('hubspot:' || engagements.deal_id, deals_by_name.resolved_id) as what_id
     from engagements
     left join users_by_name
         on {{ name_key('engagements.owner_name') }} = users_by_name.name_key

@@ -30,7 +30,9 @@ final as (
             'hubspot:' || {{ first_listed('deals.company_ids') }},
             accounts_by_name.resolved_id
         ) as account_id,
-        coalesce('hubspot:' || deals.owner_id, users_by_name.resolved_id) as rep_id,
+        coalesce(
+            'hubspot:' || deals.owner_id, users_by_name.resolved_id, 'hubspot:unassigned'
+        ) as rep_id,
         deals.deal_name as opportunity_name,
         deals.source_stage_label,
         deals.currency,

@@ -7,10 +7,10 @@ with
 deals as (
 
     select
-        'hubspot:' || deal_id as opportunity_id,
         'hubspot' as source_system,
         created_at,
-        source_stage_label as creation_stage_label
+        source_stage_label as creation_stage_label,
+        'hubspot:' || deal_id as opportunity_id
     from {{ ref('stg_hubspot__deals') }}
 
 ),
@@ -18,11 +18,11 @@ deals as (
 history as (
 
     select
-        'hubspot:' || stage_history_id as stage_history_id,
-        'hubspot:' || deal_id as opportunity_id,
         source_stage_label,
         cast(null as varchar) as previous_stage_label,
-        changed_at
+        changed_at,
+        'hubspot:' || stage_history_id as stage_history_id,
+        'hubspot:' || deal_id as opportunity_id
     from {{ ref('stg_hubspot__deal_stage_history') }}
     where changed_at is not null
 
@@ -31,11 +31,11 @@ history as (
 snapshot_changes as (
 
     select
-        'hubspot:' || stage_history_id as stage_history_id,
-        'hubspot:' || deal_id as opportunity_id,
         source_stage_label,
         previous_stage_label,
-        changed_at
+        changed_at,
+        'hubspot:' || stage_history_id as stage_history_id,
+        'hubspot:' || deal_id as opportunity_id
     from {{ ref('stg_hubspot__deal_snapshot_stage_changes') }}
 
 ),

@@ -1,7 +1,8 @@
 -- HubSpot users in the canonical CRM user shape (int_crm__users), ids prefixed `hubspot:`.
 -- Deals and engagements name their owner (Deal owner, Activity assigned to): an owner that
 -- is no user of the users export still becomes a user, so nothing is dropped - by its
--- owner id when the export has one, else `hubspot:name:<lower-cased name>`.
+-- owner id when the export has one, else `hubspot:name:<lower-cased name>`; deals without
+-- an owner belong to the user `hubspot:unassigned`.
 with
 
 owners as (
@@ -43,6 +44,7 @@ known_users as (
 
 owner_references as (
 
+    -- a deal without an owner makes the unassigned user; engagements only name users
     select
         owner_id,
         owner_name
@@ -52,6 +54,7 @@ owner_references as (
         owner_id,
         owner_name
     from engagements
+    where owner_id is not null or owner_name is not null
 
 ),
 
@@ -60,20 +63,20 @@ referenced as (
     select
         case
             when owner_id is not null then 'hubspot:' || owner_id
-            else {{ id_from_name("'hubspot'", 'owner_name') }}
+            else coalesce({{ id_from_name("'hubspot'", 'owner_name') }}, 'hubspot:unassigned')
         end as user_id,
-        min(trim(owner_name)) as user_name
+        coalesce(min(trim(owner_name)), 'Unassigned') as user_name
     from owner_references
     where
         owner_id is not null
+        or {{ name_key('owner_name') }} is null
         or (
-            {{ name_key('owner_name') }} is not null
-            and {{ name_key('owner_name') }} not in (
+            {{ name_key('owner_name') }} not in (
                 select {{ name_key('known_users.user_name') }} from known_users
                 where {{ name_key('known_users.user_name') }} is not null
             )
         )
-    group by 1
+    group by all
 
 ),
 

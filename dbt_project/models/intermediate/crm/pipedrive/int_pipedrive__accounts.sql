@@ -50,7 +50,7 @@ unknown_organizations as (
             select {{ name_key('organizations.organization_name') }} from organizations
             where {{ name_key('organizations.organization_name') }} is not null
         )
-    group by 1
+    group by all
 
 ),
 

@@ -51,25 +51,25 @@ typed as (
 final as (
 
     select
-        'pipedrive:' || typed.activity_id as activity_id,
         'pipedrive' as source_system,
+        typed.canonical_type as activity_type,
+        typed.occurred_at as activity_at,
+        users_by_name.resolved_id as rep_id,
+        accounts_by_name.resolved_id as account_id,
+        typed.subject,
+        false as is_all_day,
+        typed.created_at,
+        'pipedrive:' || typed.activity_id as activity_id,
         case
             when typed.canonical_type in ('meeting', 'demo') then 'event' else 'task'
         end as source_object,
-        typed.canonical_type as activity_type,
-        typed.occurred_at as activity_at,
         case
             when typed.canonical_type in ('meeting', 'demo')
                 then typed.occurred_at + to_seconds(typed.duration_seconds)
         end as ended_at,
-        users_by_name.resolved_id as rep_id,
-        accounts_by_name.resolved_id as account_id,
         coalesce('pipedrive:' || typed.deal_id, deals_by_title.resolved_id) as what_id,
-        typed.subject,
         cast(typed.duration_seconds as double) / 60 as duration_minutes,
-        coalesce(typed.is_done, false) as is_completed,
-        false as is_all_day,
-        typed.created_at
+        coalesce(typed.is_done, false) as is_completed
     from typed
     left join users_by_name
         on {{ name_key('typed.owner_name') }} = users_by_name.name_key

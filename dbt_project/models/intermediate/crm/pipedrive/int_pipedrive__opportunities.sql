@@ -30,7 +30,7 @@ final as (
         'pipedrive:' || deals.deal_id as opportunity_id,
         'pipedrive' as source_system,
         accounts_by_name.resolved_id as account_id,
-        users_by_name.resolved_id as rep_id,
+        coalesce(users_by_name.resolved_id, 'pipedrive:unassigned') as rep_id,
         deals.deal_title as opportunity_name,
         case
             when deals.is_closed then deals.status else deals.source_stage_label

@@ -15,10 +15,10 @@ deals as (
 opportunities as (
 
     select
-        'pipedrive:' || deal_id as opportunity_id,
         'pipedrive' as source_system,
         created_at,
-        source_stage_label as creation_stage_label
+        source_stage_label as creation_stage_label,
+        'pipedrive:' || deal_id as opportunity_id
     from deals
 
 ),
@@ -26,11 +26,11 @@ opportunities as (
 history as (
 
     select
-        'pipedrive:' || stage_history_id as stage_history_id,
-        'pipedrive:' || deal_id as opportunity_id,
         source_stage_label,
         previous_stage_label,
-        changed_at
+        changed_at,
+        'pipedrive:' || stage_history_id as stage_history_id,
+        'pipedrive:' || deal_id as opportunity_id
     from {{ ref('stg_pipedrive__deal_stage_changes') }}
     where changed_at is not null
 
@@ -39,11 +39,11 @@ history as (
 snapshot_changes as (
 
     select
-        'pipedrive:' || stage_history_id as stage_history_id,
-        'pipedrive:' || deal_id as opportunity_id,
         source_stage_label,
         previous_stage_label,
-        changed_at
+        changed_at,
+        'pipedrive:' || stage_history_id as stage_history_id,
+        'pipedrive:' || deal_id as opportunity_id
     from {{ ref('stg_pipedrive__deal_snapshot_stage_changes') }}
 
 ),
@@ -57,10 +57,10 @@ stage_history as (
 closings as (
 
     select
-        'pipedrive:' || deal_id || ':closed' as stage_history_id,
-        'pipedrive' as source_system,
-        'pipedrive:' || deal_id as opportunity_id,
         status as source_stage_label,
+        'pipedrive' as source_system,
+        'pipedrive:' || deal_id || ':closed' as stage_history_id,
+        'pipedrive:' || deal_id as opportunity_id,
         coalesce(
             case when is_won then won_at else lost_at end,
             closed_at,
@@ -73,9 +73,23 @@ closings as (
 
 final as (
 
-    select * from stage_history
+    select
+        stage_history_id,
+        source_system,
+        opportunity_id,
+        source_stage_label,
+        changed_at
+    from stage_history
+
     union all
-    select * from closings
+
+    select
+        stage_history_id,
+        source_system,
+        opportunity_id,
+        source_stage_label,
+        changed_at
+    from closings
     where changed_at is not null
 
 )

@@ -1,6 +1,7 @@
 -- Pipedrive users in the canonical CRM user shape (int_crm__users). The exports name users
 -- only (Deal - Owner, Activity - Assigned to user, the owners of organisations and people)
--- and hold no users table: every name is a user, `pipedrive:name:<lower-cased name>`.
+-- and hold no users table: every name is a user, `pipedrive:name:<lower-cased name>`; deals
+-- without an owner belong to the user `pipedrive:unassigned`.
 with
 
 deals as (
@@ -29,23 +30,28 @@ persons as (
 
 owner_names as (
 
+    -- a deal without an owner makes the unassigned user; other records only name users
     select owner_name from deals
     union all
     select owner_name from activities
+    where owner_name is not null
     union all
     select owner_name from organizations
+    where owner_name is not null
     union all
     select owner_name from persons
+    where owner_name is not null
 
 ),
 
 final as (
 
     select
-        {{ id_from_name("'pipedrive'", 'owner_name') }} as user_id,
+        coalesce({{ id_from_name("'pipedrive'", 'owner_name') }}, 'pipedrive:unassigned')
+            as user_id,
         'pipedrive' as source_system,
         cast(null as varchar) as email,
-        min(trim(owner_name)) as user_name,
+        coalesce(min(trim(owner_name)), 'Unassigned') as user_name,
         cast(null as varchar) as first_name,
         cast(null as varchar) as last_name,
         cast(null as varchar) as username,
@@ -55,8 +61,7 @@ final as (
         cast(null as boolean) as is_active,
         cast(null as timestamp with time zone) as created_at
     from owner_names
-    where {{ name_key('owner_name') }} is not null
-    group by 1
+    group by all
 
 )
 
