@@ -4,7 +4,8 @@
 -- resolve gets the id int_crm_mapped__users / int_crm_mapped__accounts give it. created_at
 -- falls back (staging) to the first stage change or snapshot, then to the last update, then
 -- to the earlier of the close date and the date in the export file's name (`Deals_2025_03_
--- 05.csv`), then to when it was loaded: a record with no date at all is still counted.
+-- 05.csv`), then to the CRM's latest created / updated time, then to when it was loaded: a
+-- record with no date at all is still counted.
 with
 
 opportunities as (
@@ -58,6 +59,9 @@ final as (
             created_at,
             last_modified_at,
             {{ utc_midnight('least(close_date, export_file_date)') }},
+            -- nothing dated at all: the CRM's latest record-keeping time, so the same
+            -- exports keep giving the same date (and as-of date)
+            max(coalesce(created_at, last_modified_at)) over (partition by source_system),
             to_timestamp(cast(_dlt_load_id as double))
         ) as created_at,
         last_modified_at
