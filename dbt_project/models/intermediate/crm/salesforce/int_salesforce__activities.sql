@@ -37,9 +37,7 @@ task_activities as (
                 then 'email'
             when lower(task_subtype) = 'call' or lower(task_type) = 'call' then 'call'
             when lower(task_type) = 'demo' then 'demo'
-            when lower(task_type) = 'meeting' and (
-                lower(subject) like '%demo%' or subject like '%演示%'
-            ) then 'demo'
+            when lower(task_type) = 'meeting' and {{ mentions_demo('subject') }} then 'demo'
             when lower(task_type) = 'meeting' then 'meeting'
             -- to-dos: subtype Task with type Other or none (Salesforce's default)
             else 'task'
@@ -84,7 +82,7 @@ event_activities as (
             when lower(event_type) = 'call' then 'call'
             when lower(event_type) = 'email' then 'email'
             when lower(event_type) = 'other' then 'other'
-            when lower(subject) like '%demo%' or subject like '%演示%' then 'demo'
+            when {{ mentions_demo('subject') }} then 'demo'
             else 'meeting'
         end as activity_type,
         coalesce(activity_at, started_at) as activity_at,
