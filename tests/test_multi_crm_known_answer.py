@@ -51,21 +51,17 @@ Mapped CRM zoho: Fleet analytics (Needs Analysis), Renewal 2025 (Closed Won), ow
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_builder import REPO, dbt_build
 
 from ingestion.pipeline import ingest_landing
 
-REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-DBT_PROJECT = REPO / "dbt_project"
 AS_OF = date(2025, 3, 5)
 Q1 = date(2025, 1, 1)
 
@@ -88,15 +84,6 @@ def _snapshot(stage: str) -> str:
         f'"15813218305","Echo - Starter","{stage}","Sales Pipeline","4200.5",'
         '"2025-06-30 00:00","2025-01-02 08:00","Ann Rep","Echo Ltd"\n'
     )
-
-
-def _dbt_executable() -> str:
-    beside_python = Path(sys.executable).with_name("dbt")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("dbt")
-    assert found, "dbt is not installed in this environment"
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -126,34 +113,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert report.rows_quarantined == 7
     assert report.rejected_files == {}
 
-    env = {
-        **os.environ,
-        "CRMKPI_WAREHOUSE": str(warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    result = subprocess.run(
-        [
-            _dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(tmp / "dbt_target"),
-            "--log-path",
-            str(tmp / "dbt_logs"),
-            "--vars",
-            f'{{"as_of_date": "{AS_OF.isoformat()}"}}',
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr}"
+    dbt_build(warehouse_path, tmp, {"as_of_date": AS_OF.isoformat()})
     return warehouse_path
 
 

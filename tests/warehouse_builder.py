@@ -29,7 +29,12 @@ def dbt_executable() -> str:
     return found
 
 
-def dbt_build(warehouse_path: Path, work_dir: Path, variables: dict[str, Any]) -> None:
+def dbt_build(
+    warehouse_path: Path,
+    work_dir: Path,
+    variables: dict[str, Any] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> None:
     """`dbt build` the whole project into `warehouse_path`; fails the test on any error."""
     env = {
         **os.environ,
@@ -49,7 +54,8 @@ def dbt_build(warehouse_path: Path, work_dir: Path, variables: dict[str, Any]) -
             "--log-path",
             str(work_dir / "dbt_logs"),
             "--vars",
-            json.dumps(variables),
+            json.dumps(variables or {}),
+            *extra_args,
         ],
         cwd=DBT_PROJECT,
         env=env,

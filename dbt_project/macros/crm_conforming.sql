@@ -34,6 +34,36 @@
     group by all
 {%- endmacro %}
 
+{#
+    A one-row select (load_id, a double) of the latest dlt load id among `relations`: the
+    "directory" (users, accounts, deals) that conformed rows resolve names against.
+#}
+{% macro latest_load_id(relations) -%}
+    select max(cast(_dlt_load_id as double)) as load_id
+    from (
+        {% for relation in relations -%}
+            select _dlt_load_id from {{ relation }}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor -%}
+    ) as loads
+{%- endmacro %}
+
+{#
+    The dlt load id a conformed row carries for incremental models
+    (int_crm_activities_attributed_to_stages): its own, or, when one of its ids was
+    resolved by name, the later of its own and the directory's (`directory_load_id`, from
+    latest_load_id): a newer users or deals export can change what that name resolves to.
+#}
+{% macro load_id_after_name_resolution(own_load_id, resolved_by_name, directory_load_id) -%}
+    case
+        when {{ resolved_by_name }}
+            then cast(
+                greatest(cast({{ own_load_id }} as double), {{ directory_load_id }}) as varchar
+            )
+        else {{ own_load_id }}
+    end
+{%- endmacro %}
+
 {#- The subject names a demo (English or Chinese): such a meeting is a demo. -#}
 {% macro mentions_demo(column_name) -%}
     (lower({{ column_name }}) like '%demo%' or {{ column_name }} like '%演示%')
@@ -52,11 +82,14 @@
     creation_stage_label.
 
     Arguments are relation names (CTEs) with these columns:
-      opportunities: opportunity_id, source_system, created_at, creation_stage_label
-      history, snapshot_changes: stage_history_id, opportunity_id, source_stage_label,
-        previous_stage_label, changed_at
+      opportunities: opportunity_id, source_system, created_at, creation_stage_label,
+        _dlt_load_id
+      history: stage_history_id, opportunity_id, source_stage_label, previous_stage_label,
+        changed_at, _dlt_load_id
+      snapshot_changes: as history, without _dlt_load_id
     Ids are expected already prefixed. Output: stage_history_id, source_system,
-    opportunity_id, source_stage_label, changed_at.
+    opportunity_id, source_stage_label, changed_at, _dlt_load_id: a history row's own; for
+    snapshot and creation rows the opportunity's (a new snapshot re-states the opportunity).
 #}
 {% macro stage_history_with_creation(opportunities, history, snapshot_changes) -%}
     with
@@ -74,7 +107,8 @@
             opportunity_id,
             source_stage_label,
             previous_stage_label,
-            changed_at
+            changed_at,
+            _dlt_load_id
         from {{ history }}
 
         union all
@@ -85,7 +119,8 @@
             snapshot_changes.opportunity_id,
             snapshot_changes.source_stage_label,
             snapshot_changes.previous_stage_label,
-            snapshot_changes.changed_at
+            snapshot_changes.changed_at,
+            cast(null as varchar) as _dlt_load_id
         from {{ snapshot_changes }} as snapshot_changes
         anti join with_own_history
             on snapshot_changes.opportunity_id = with_own_history.opportunity_id
@@ -125,7 +160,8 @@
 
         select distinct
             opportunity_id,
-            source_system
+            source_system,
+            _dlt_load_id
         from {{ opportunities }}
 
     ),
@@ -136,7 +172,8 @@
             stage_history_id,
             opportunity_id,
             source_stage_label,
-            changed_at
+            changed_at,
+            _dlt_load_id
         from observed
 
         union all
@@ -145,7 +182,8 @@
             stage_history_id,
             opportunity_id,
             source_stage_label,
-            changed_at
+            changed_at,
+            cast(null as varchar) as _dlt_load_id
         from creations
 
     )
@@ -155,7 +193,8 @@
         source_of.source_system,
         combined.opportunity_id,
         combined.source_stage_label,
-        combined.changed_at
+        combined.changed_at,
+        coalesce(combined._dlt_load_id, source_of._dlt_load_id) as _dlt_load_id
     from combined
     inner join source_of
         on combined.opportunity_id = source_of.opportunity_id

@@ -23,6 +23,14 @@ opportunities_by_name as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([
+        ref('stg_crm__users'), ref('stg_crm__accounts'), ref('stg_crm__opportunities')
+    ]) }}
+
+),
+
 typed as (
 
     select
@@ -68,7 +76,10 @@ final as (
             'canceled', '未开始', '未完成', '待办', '计划中', '已取消'
         ) as is_completed,
         false as is_all_day,
-        cast(null as timestamp with time zone) as created_at
+        cast(null as timestamp with time zone) as created_at,
+        {{ load_id_after_name_resolution(
+            'typed._dlt_load_id', 'true', '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from typed
     left join opportunities_by_name
         on

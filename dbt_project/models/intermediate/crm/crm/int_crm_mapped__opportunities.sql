@@ -32,6 +32,14 @@ dated as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([
+        ref('stg_crm__users'), ref('stg_crm__accounts'), ref('stg_crm__opportunities')
+    ]) }}
+
+),
+
 final as (
 
     select
@@ -64,7 +72,12 @@ final as (
             max(coalesce(created_at, last_modified_at)) over (partition by source_system),
             to_timestamp(cast(_dlt_load_id as double))
         ) as created_at,
-        last_modified_at
+        last_modified_at,
+        -- names resolve (staging) against the directory, and a missing created date falls
+        -- back to the whole CRM's dates: every opportunity depends on the directory
+        {{ load_id_after_name_resolution(
+            '_dlt_load_id', 'true', '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from dated
 
 )

@@ -10,7 +10,8 @@ opportunities as (
         opportunity_id,
         source_system,
         created_at,
-        source_stage_label as creation_stage_label
+        source_stage_label as creation_stage_label,
+        _dlt_load_id
     from {{ ref('int_crm_mapped__opportunities') }}
 
 ),
@@ -21,6 +22,7 @@ history as (
         source_stage_label,
         previous_stage_label,
         changed_at,
+        _dlt_load_id,
         source_system || ':' || stage_history_id as stage_history_id,
         source_system || ':' || opportunity_id as opportunity_id
     from {{ ref('stg_crm__opportunity_stage_history') }}

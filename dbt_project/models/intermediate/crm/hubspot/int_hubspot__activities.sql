@@ -27,6 +27,12 @@ deals_by_name as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([ref('stg_hubspot__owners'), ref('stg_hubspot__deals')]) }}
+
+),
+
 final as (
 
     select
@@ -44,7 +50,13 @@ final as (
         coalesce('hubspot:' || engagements.owner_id, users_by_name.resolved_id) as rep_id,
         coalesce('hubspot:' || engagements.company_id, accounts_by_name.resolved_id)
             as account_id,
-        coalesce('hubspot:' || engagements.deal_id, deals_by_name.resolved_id) as what_id
+        coalesce('hubspot:' || engagements.deal_id, deals_by_name.resolved_id) as what_id,
+        {{ load_id_after_name_resolution(
+            'engagements._dlt_load_id',
+            'engagements.owner_id is null or engagements.company_id is null'
+            ~ ' or engagements.deal_id is null',
+            '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from engagements
     left join users_by_name
         on {{ name_key('engagements.owner_name') }} = users_by_name.name_key

@@ -50,7 +50,8 @@ unioned as (
         deal_names,
         company_ids,
         company_names,
-        created_at
+        created_at,
+        _dlt_load_id
     from calls
 
     union all
@@ -72,7 +73,8 @@ unioned as (
         deal_names,
         company_ids,
         company_names,
-        created_at
+        created_at,
+        _dlt_load_id
     from meetings
 
     union all
@@ -93,7 +95,8 @@ unioned as (
         deal_names,
         company_ids,
         company_names,
-        created_at
+        created_at,
+        _dlt_load_id
     from emails
 
     union all
@@ -114,7 +117,8 @@ unioned as (
         deal_names,
         company_ids,
         company_names,
-        created_at
+        created_at,
+        _dlt_load_id
     from tasks
 
 ),
@@ -133,6 +137,7 @@ final as (
         owner_id,
         owner_name,
         created_at,
+        _dlt_load_id,
         {{ first_listed('deal_ids') }} as deal_id,
         {{ first_listed('deal_names') }} as deal_name,
         {{ first_listed('company_ids') }} as company_id,

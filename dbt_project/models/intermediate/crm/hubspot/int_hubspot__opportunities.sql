@@ -21,6 +21,12 @@ accounts_by_name as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([ref('stg_hubspot__owners'), ref('stg_hubspot__deals')]) }}
+
+),
+
 final as (
 
     select
@@ -43,7 +49,12 @@ final as (
         cast(null as varchar) as lead_source,
         deals.is_deleted,
         deals.created_at,
-        deals.last_modified_at
+        deals.last_modified_at,
+        {{ load_id_after_name_resolution(
+            'deals._dlt_load_id',
+            'deals.owner_id is null or ' ~ first_listed('deals.company_ids') ~ ' is null',
+            '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from deals
     left join users_by_name
         on {{ name_key('deals.owner_name') }} = users_by_name.name_key

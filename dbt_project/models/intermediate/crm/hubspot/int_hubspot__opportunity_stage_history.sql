@@ -10,6 +10,7 @@ deals as (
         'hubspot' as source_system,
         created_at,
         source_stage_label as creation_stage_label,
+        _dlt_load_id,
         'hubspot:' || deal_id as opportunity_id
     from {{ ref('stg_hubspot__deals') }}
 
@@ -21,6 +22,7 @@ history as (
         source_stage_label,
         cast(null as varchar) as previous_stage_label,
         changed_at,
+        _dlt_load_id,
         'hubspot:' || stage_history_id as stage_history_id,
         'hubspot:' || deal_id as opportunity_id
     from {{ ref('stg_hubspot__deal_stage_history') }}

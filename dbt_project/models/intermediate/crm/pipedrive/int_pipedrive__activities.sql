@@ -30,6 +30,15 @@ deals_by_title as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([
+        ref('stg_pipedrive__organizations'), ref('stg_pipedrive__persons'),
+        ref('stg_pipedrive__deals')
+    ]) }}
+
+),
+
 typed as (
 
     select
@@ -69,7 +78,11 @@ final as (
         end as ended_at,
         coalesce('pipedrive:' || typed.deal_id, deals_by_title.resolved_id) as what_id,
         cast(typed.duration_seconds as double) / 60 as duration_minutes,
-        coalesce(typed.is_done, false) as is_completed
+        coalesce(typed.is_done, false) as is_completed,
+        -- owners and organisations are always named: every activity depends on the directory
+        {{ load_id_after_name_resolution(
+            'typed._dlt_load_id', 'true', '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from typed
     left join users_by_name
         on {{ name_key('typed.owner_name') }} = users_by_name.name_key

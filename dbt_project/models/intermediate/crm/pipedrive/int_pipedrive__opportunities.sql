@@ -24,6 +24,15 @@ accounts_by_name as (
 
 ),
 
+directory_loads as (
+
+    {{ latest_load_id([
+        ref('stg_pipedrive__organizations'), ref('stg_pipedrive__persons'),
+        ref('stg_pipedrive__deals')
+    ]) }}
+
+),
+
 final as (
 
     select
@@ -47,7 +56,11 @@ final as (
         cast(null as varchar) as lead_source,
         deals.is_deleted,
         deals.created_at,
-        deals.last_modified_at
+        deals.last_modified_at,
+        -- owners and organisations are always named: every deal depends on the directory
+        {{ load_id_after_name_resolution(
+            'deals._dlt_load_id', 'true', '(select directory_loads.load_id from directory_loads)'
+        ) }} as _dlt_load_id
     from deals
     left join users_by_name
         on {{ name_key('deals.owner_name') }} = users_by_name.name_key

@@ -18,6 +18,7 @@ opportunities as (
         'pipedrive' as source_system,
         created_at,
         source_stage_label as creation_stage_label,
+        _dlt_load_id,
         'pipedrive:' || deal_id as opportunity_id
     from deals
 
@@ -29,6 +30,7 @@ history as (
         source_stage_label,
         previous_stage_label,
         changed_at,
+        _dlt_load_id,
         'pipedrive:' || stage_history_id as stage_history_id,
         'pipedrive:' || deal_id as opportunity_id
     from {{ ref('stg_pipedrive__deal_stage_changes') }}
@@ -58,6 +60,7 @@ closings as (
 
     select
         status as source_stage_label,
+        _dlt_load_id,
         'pipedrive' as source_system,
         'pipedrive:' || deal_id || ':closed' as stage_history_id,
         'pipedrive:' || deal_id as opportunity_id,
@@ -78,7 +81,8 @@ final as (
         source_system,
         opportunity_id,
         source_stage_label,
-        changed_at
+        changed_at,
+        _dlt_load_id
     from stage_history
 
     union all
@@ -88,7 +92,8 @@ final as (
         source_system,
         opportunity_id,
         source_stage_label,
-        changed_at
+        changed_at,
+        _dlt_load_id
     from closings
     where changed_at is not null
 
