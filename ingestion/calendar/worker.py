@@ -10,6 +10,7 @@ re-imported or forked.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def run_job(job: dict[str, object]) -> None:
             ):
                 writer.write_table(expanded.occurrences)
             meta = {"vevents_read": expanded.vevents_read, "rejected": expanded.rejected}
-        (out / f"{index}.json").write_text(json.dumps(meta))
+        # The parent polls for the .json: it must appear complete, never half-written.
+        partial = out / f"{index}.json.partial"
+        partial.write_text(json.dumps(meta))
+        os.replace(partial, out / f"{index}.json")
 
 
 if __name__ == "__main__":
