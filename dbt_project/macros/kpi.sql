@@ -44,6 +44,24 @@
 {%- endmacro %}
 
 {#-
+    The KPI periods (period_grain, period_start) with at least one day between the data's
+    first date (the earliest `first_date` of `first_dates`) and the as-of date (`as_of`, a
+    one-row relation with as_of_date). `date_periods` is a kpi_date_periods relation.
+-#}
+{% macro kpi_periods_in_data(date_periods, as_of, first_dates) -%}
+    select distinct
+        kpi_periods.period_grain,
+        kpi_periods.period_start
+    from {{ date_periods }} as kpi_periods
+    cross join {{ as_of }} as kpi_as_of
+    where
+        kpi_periods.date_day <= kpi_as_of.as_of_date
+        and kpi_periods.date_day >= (
+            select min(kpi_first.first_date) from {{ first_dates }} as kpi_first
+        )
+{%- endmacro %}
+
+{#-
     Fans the rows of `relation` out to the three KPI scopes: every row once for `company`
     (scope_id null), once for its team (rows without a team are skipped) and once for its rep
     (rows without a rep are skipped). `columns` are carried through unchanged.

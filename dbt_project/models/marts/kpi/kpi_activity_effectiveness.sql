@@ -260,23 +260,9 @@ first_dates as (
 
 ),
 
-data_start as (
-
-    select min(first_date) as first_date from first_dates
-
-),
-
 periods as (
 
-    select distinct
-        date_periods.period_grain,
-        date_periods.period_start
-    from date_periods
-    cross join as_of
-    cross join data_start
-    where
-        date_periods.date_day <= as_of.as_of_date
-        and date_periods.date_day >= data_start.first_date
+    {{ kpi_periods_in_data('date_periods', 'as_of', 'first_dates') }}
 
 ),
 
