@@ -21,6 +21,7 @@ from dlt.extract.source import DltSource
 
 from ingestion.calendar import calendar_source
 from ingestion.common.ledger import IngestionLedger
+from ingestion.common.settings import duckdb_memory_config
 from ingestion.crm import crm_source
 from ingestion.hubspot import hubspot_source
 from ingestion.pipedrive import pipedrive_source
@@ -78,7 +79,7 @@ def make_pipeline(
     credentials = DuckDbCredentials(str(warehouse_path))
     # Raw tables have no meaningful row order (`_source_row` carries it): letting DuckDB insert
     # in parallel without keeping the order of the load files saves a fifth of the load's CPU.
-    credentials.global_config = {"preserve_insertion_order": False}
+    credentials.global_config = {"preserve_insertion_order": False, **duckdb_memory_config()}
     return dlt.pipeline(
         pipeline_name=f"crmkpi_{family.name}",
         destination=dlt.destinations.duckdb(credentials),

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.common.settings import duckdb_memory_config
+
 MARTS_SCHEMA = "marts"
 QUARANTINE_SCHEMA = "quarantine"
 META_SCHEMA = "meta"
@@ -136,7 +138,7 @@ def publish_marts(
     marts = sorted(set(marts))
     published_at = dt.datetime.now(dt.UTC)
     row_counts: dict[str, int] = {}
-    connection = duckdb.connect(str(temp))
+    connection = duckdb.connect(str(temp), config=duckdb_memory_config())
     try:
         connection.execute(f"attach {_sql_string(str(working))} as working (read_only)")
         available = _schema_tables(connection, "working", MARTS_SCHEMA)

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.common.schema import LINEAGE_COLUMNS, SOURCE_ROW_COLUMN
+from ingestion.common.settings import duckdb_memory_config
 from ingestion.common.typing import REJECTED_ROWS_SCHEMA, empty_rejections, quote
 
 RawRecords = Callable[[list[int]], dict[int, str]]
@@ -83,7 +84,7 @@ class DuplicateGuard:
         return True
 
     def _start_table(self) -> None:
-        self._connection = duckdb.connect()
+        self._connection = duckdb.connect(config=duckdb_memory_config())
         self._connection.execute(
             "create table seen as select "
             + ", ".join(f"cast(null as varchar) as {quote(k)}" for k in self.key)
@@ -187,7 +188,7 @@ class SupersededFilter:
             return loaded
         key_list = ", ".join(quote(k) for k in self.key)
         if self._connection is None:
-            self._connection = duckdb.connect()
+            self._connection = duckdb.connect(config=duckdb_memory_config())
             self._connection.execute(
                 "create table run_keys as select "
                 + ", ".join(f"cast(null as varchar) as {quote(k)}" for k in self.key)

@@ -13,6 +13,7 @@ Per-file zones for calendar exports:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,16 @@ import yaml
 from ingestion.common.ledger import IngestionLedger
 
 SETTINGS_FILE = "crmkpi.yml"
+
+# Memory cap of every DuckDB the project opens; dbt's profiles.yml reads the same variable.
+DUCKDB_MEMORY_LIMIT_ENV = "CRMKPI_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_config() -> dict[str, str]:
+    """DuckDB takes 80 % of RAM by default; a refresh stays within a laptop's budget instead
+    (larger sorts and joins spill to disk)."""
+    return {"memory_limit": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT)}
 
 
 class SettingsError(ValueError):
