@@ -43,19 +43,21 @@ def split_last_day(full_landing: Path, base_landing: Path, delta_landing: Path) 
         cutoff = datetime(latest.year, latest.month, latest.day, tzinfo=latest.tzinfo)
         label = cutoff.strftime("%Y-%m-%d")
         for name, column in _DELTA_COLUMN.items():
-            source = str(full_landing / "salesforce" / f"{name}.csv")
-            is_new = f"try_cast({column} as timestamptz) >= ?"
-            connection.execute(
-                f"copy (select * from read_csv(?, all_varchar=true) where {is_new}) "
-                "to ? (header, force_quote *)",
-                [source, cutoff, str(delta_landing / "salesforce" / f"{name}_{label}.csv")],
-            )
+            source = _literal(full_landing / "salesforce" / f"{name}.csv")
+            delta = _literal(delta_landing / "salesforce" / f"{name}_{label}.csv")
+            base = _literal(base_landing / "salesforce" / f"{name}.csv")
+            # literals, not parameters: DuckDB binds COPY ... TO ? before the query's own ?
+            is_new = f"try_cast({column} as timestamptz) >= timestamptz '{cutoff.isoformat()}'"
+            rows = f"select * from read_csv({source}, all_varchar=true)"
+            connection.execute(f"copy ({rows} where {is_new}) to {delta} (header, force_quote *)")
             if name != "Opportunity":
                 connection.execute(
-                    f"copy (select * from read_csv(?, all_varchar=true) where not ({is_new})) "
-                    "to ? (header, force_quote *)",
-                    [source, cutoff, str(base_landing / "salesforce" / f"{name}.csv")],
+                    f"copy ({rows} where not ({is_new})) to {base} (header, force_quote *)"
                 )
     finally:
         connection.close()
     return cutoff
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
