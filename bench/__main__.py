@@ -20,8 +20,9 @@ minutes and 2 GB). Rows, all wall clock:
 5. fixed overhead: a refresh of the tiny demo, and `make run`'s two commands at `--run-scale`
    (small) with the demo in place, on a fresh warehouse; target <= 45 s each.
 
-The report is rewritten after every measurement, so an interrupted run leaves the rows it
-finished. A measurement that fails is reported as such and the run goes on (exit code 1).
+The report is rewritten after every measurement, so an interrupted run (Ctrl-C, SIGTERM)
+leaves the rows it finished; `--stop-after MINUTES` starts no measurement after that time. A
+measurement that fails is reported as such and the run goes on (exit code 1).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -72,6 +74,8 @@ class Harness:
         self.work: Path = args.work or args.data_dir / "work"
         self.crmkpi = crmkpi_command(args.crmkpi)
         self.failed = False
+        minutes = args.stop_after
+        self.deadline = None if minutes is None else time.monotonic() + 60 * minutes
         self.report = Report(
             command=command, machine=machine.describe(), load_before=machine.load_average()
         )
@@ -103,11 +107,23 @@ class Harness:
     def measure(self, rows: list[Row], action: Callable[[], None]) -> None:
         """Run one measurement; a failure marks its rows and the run goes on."""
         load = machine.load_average().split(" / ")[0]
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            for row in rows:
+                row.load, row.status, row.value = load, "not run", "skipped: --stop-after reached"
+            self.save()
+            return
         for row in rows:
             row.load, row.status, row.value = load, "running", "running"
         self.save()
         try:
             action()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was measured
+            for row in rows:
+                if row.status == "running":
+                    row.status, row.value = "not run", "interrupted"
+            self.report.load_after = f"{machine.load_average()} (interrupted)"
+            self.save()
+            raise
         except Exception as error:  # a broken measurement must not lose the others
             self.failed = True
             traceback.print_exc()
@@ -263,18 +279,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="add a pyinstrument profile of a full refresh"
     )
+    parser.add_argument(
+        "--stop-after",
+        type=float,
+        metavar="MINUTES",
+        help="start no measurement after this many minutes (later rows: not run)",
+    )
     parser.add_argument("--crmkpi", help="run this instead of the `crmkpi` script (tests)")
     args = parser.parse_args(argv)
 
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM -> KeyboardInterrupt
     harness = Harness(args, command)
-    harness.fixed_overhead()
-    for scale in args.scales:
-        harness.scale(scale)
-    if args.profile:
-        profile_row = Row("profile", args.scales[0])
-        harness.measure([profile_row], lambda: harness.profile(args.scales[0]))
+    try:
+        harness.fixed_overhead()
+        for scale in args.scales:
+            harness.scale(scale)
+        if args.profile:
+            profile_row = Row("profile", args.scales[0])
+            harness.measure([profile_row], lambda: harness.profile(args.scales[0]))
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.out} holds the rows measured so far", file=sys.stderr)
+        return 130
     harness.report.load_after = machine.load_average()
     harness.save()
     print(f"wrote {args.out} ({time.perf_counter() - started:.0f} s)")

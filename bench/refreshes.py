@@ -99,7 +99,7 @@ def run_make_run_equivalent(
     refresh = run_measured(
         [*crmkpi, "refresh", "--landing", str(landing), "--warehouse", str(warehouse)], env, ROOT
     )
-    run = _parsed(f"make run ({scale})", refresh, dagster_home)
+    run = _parsed("make run", refresh, dagster_home)
     run.seconds += demo.seconds
     run.peak_rss_mib = max(run.peak_rss_mib, demo.peak_rss_mib)
     run.ok = run.ok and demo.returncode == 0
