@@ -7,8 +7,11 @@ INSTALLED := $(VENV)/.installed
 LANDING ?= landing
 WAREHOUSE ?= warehouse/crm_kpi.duckdb
 SCALE ?= small
+BENCH_SCALES ?= medium large
+BENCH_DATA ?= warehouse/bench
+BENCH_ARGS ?=
 
-.PHONY: setup run test lint format ui status clean
+.PHONY: setup run test lint format ui status clean bench
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +37,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt_project/models --processes 2
+
+# Benchmark suite: writes BENCHMARKS.md (demo exports generated once per scale into BENCH_DATA).
+bench: setup
+	$(BIN)/python -m bench --scales $(BENCH_SCALES) --data-dir $(BENCH_DATA) $(BENCH_ARGS)
 
 ui: setup
 	$(BIN)/crmkpi ui

@@ -28,6 +28,7 @@ import shutil
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -37,15 +38,22 @@ DEFAULT_DATA = Path("warehouse") / "bench"
 
 
 def ensure_demo_data(data_dir: Path, scale: str) -> Path:
-    """The demo landing folder for `scale`, generated on first use."""
+    """The demo landing folder for `scale`, generated once (into a temporary folder, renamed
+    when complete, so an interrupted generation is never mistaken for data)."""
     landing = data_dir / scale
-    if all((landing / "salesforce" / name).is_file() for name in ACTIVITY_FILES):
+    if (landing / "manifest.json").is_file() or all(
+        (landing / "salesforce" / name).is_file() for name in ACTIVITY_FILES
+    ):
         return landing
     from ingestion.demo import generate_demo_exports
 
     print(f"generating the {scale} demo exports into {landing} (once; large takes minutes)")
     started = time.perf_counter()
-    generate_demo_exports(landing, scale=scale)
+    partial = data_dir / f".{scale}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    generate_demo_exports(partial, scale=scale)
+    partial.rename(landing)
     print(f"  generated in {time.perf_counter() - started:.0f} s")
     return landing
 
@@ -140,6 +148,49 @@ def _profiler() -> object | None:
     return Profiler()
 
 
+@dataclass(frozen=True)
+class IngestComparison:
+    pipeline_s: float  # medians over the rounds
+    duckdb_s: float
+    rows: int
+    ratio: float  # median of the per-round wall-clock ratios pipeline / duckdb
+    cpu_ratio: float
+
+
+def measure(
+    source: Path, work: Path, repeat: int = 1, profile: Path | None = None, verbose: bool = False
+) -> IngestComparison:
+    """Load the activity exports of `source` both ways `repeat` times, in alternating order."""
+    landing = activity_landing(source, _fresh(work / "landing_root"))
+    times: dict[str, list[float]] = {"pipeline": [], "duckdb": []}
+    cpus: dict[str, list[float]] = {"pipeline": [], "duckdb": []}
+    rows = 0
+    for round_number in range(repeat):
+        order = ("pipeline", "duckdb") if round_number % 2 == 0 else ("duckdb", "pipeline")
+        for which in order:
+            if which == "pipeline":
+                round_profile = profile if round_number == 0 else None
+                seconds, rows, cpu = run_pipeline(landing, work / "pipeline", round_profile)
+            else:
+                seconds, rows, cpu = run_duckdb(source, work / "duckdb")
+            times[which].append(seconds)
+            cpus[which].append(cpu)
+            if verbose:
+                print(
+                    f"  round {round_number + 1} {which:<8} {seconds:7.2f} s  "
+                    f"(cpu {cpu:6.2f} s)  {rows:,} rows"
+                )
+    ratios = [p / d for p, d in zip(times["pipeline"], times["duckdb"], strict=True)]
+    cpu_ratios = [p / d for p, d in zip(cpus["pipeline"], cpus["duckdb"], strict=True)]
+    return IngestComparison(
+        pipeline_s=statistics.median(times["pipeline"]),
+        duckdb_s=statistics.median(times["duckdb"]),
+        rows=rows,
+        ratio=statistics.median(ratios),
+        cpu_ratio=statistics.median(cpu_ratios),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingest", description=__doc__.split("\n")[0]
@@ -155,34 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
     source = args.landing or ensure_demo_data(args.data, args.scale)
     work = args.work or (args.data / f"run_{args.scale}")
-    landing = activity_landing(source, _fresh(work / "landing_root"))
     sizes = sum((source / "salesforce" / n).stat().st_size for n in ACTIVITY_FILES)
     print(f"activity exports: {', '.join(ACTIVITY_FILES)} from {source} ({sizes / 1e6:,.0f} MB)")
-    times: dict[str, list[float]] = {"pipeline": [], "duckdb": []}
-    cpus: dict[str, list[float]] = {"pipeline": [], "duckdb": []}
-    rows = 0
-    for round_number in range(args.repeat):
-        order = ("pipeline", "duckdb") if round_number % 2 == 0 else ("duckdb", "pipeline")
-        for which in order:
-            if which == "pipeline":
-                profile = args.profile if round_number == 0 else None
-                seconds, rows, cpu = run_pipeline(landing, work / "pipeline", profile)
-            else:
-                seconds, rows, cpu = run_duckdb(source, work / "duckdb")
-            times[which].append(seconds)
-            cpus[which].append(cpu)
-            print(
-                f"  round {round_number + 1} {which:<8} {seconds:7.2f} s  "
-                f"(cpu {cpu:6.2f} s)  {rows:,} rows"
-            )
-    ratios = [p / d for p, d in zip(times["pipeline"], times["duckdb"], strict=True)]
-    cpu_ratios = [p / d for p, d in zip(cpus["pipeline"], cpus["duckdb"], strict=True)]
-    pipeline_s = statistics.median(times["pipeline"])
-    duckdb_s = statistics.median(times["duckdb"])
-    print(f"pipeline (dlt, arrow path): {pipeline_s:7.2f} s  ({rows / pipeline_s:,.0f} rows/s)")
-    print(f"duckdb read_csv:            {duckdb_s:7.2f} s  ({rows / duckdb_s:,.0f} rows/s)")
-    print(f"ratio pipeline / duckdb:    {statistics.median(ratios):7.2f}x wall clock")
-    print(f"                            {statistics.median(cpu_ratios):7.2f}x cpu time")
+    result = measure(source, work, args.repeat, args.profile, verbose=True)
+    for label, seconds in (
+        ("pipeline (dlt, arrow path):", result.pipeline_s),
+        ("duckdb read_csv:           ", result.duckdb_s),
+    ):
+        print(f"{label} {seconds:7.2f} s  ({result.rows / seconds:,.0f} rows/s)")
+    print(f"ratio pipeline / duckdb:    {result.ratio:7.2f}x wall clock")
+    print(f"                            {result.cpu_ratio:7.2f}x cpu time")
+    landing = activity_landing(source, work / "landing_root")
     rerun = rerun_pipeline(landing, work / "pipeline")
     print(f"second run, nothing new:    {rerun:7.2f} s  (every file skipped by content hash)")
     return 0

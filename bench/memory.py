@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -29,17 +32,22 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants right now, parents before children."""
+    pids: list[int] = []
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop(0)
+        if pid in pids:
+            continue
+        pids.append(pid)
+        frontier.extend(_children(pid))
+    return pids
+
+
 def tree_rss_kb(root: int) -> int:
     """Sum of VmRSS over `root` and all its descendants right now."""
-    total, frontier, seen = 0, [root], set()
-    while frontier:
-        pid = frontier.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += _rss_kb(pid)
-        frontier.extend(_children(pid))
-    return total
+    return sum(_rss_kb(pid) for pid in _tree(root))
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,17 @@ def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    output, _ = process.communicate()
+    try:
+        output, _ = process.communicate()
+    except BaseException:  # interrupted: take the whole tree down (dbt runs below the refresh)
+        for pid in reversed(_tree(process.pid)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+        raise
+    finally:
+        done.set()
     elapsed = time.perf_counter() - started
-    done.set()
     sampler.join()
     return MeasuredRun(
         seconds=elapsed,
