@@ -18,7 +18,6 @@ Ingestion is the real dlt path; dbt builds models and seeds (its tests run elsew
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,16 +26,12 @@ import duckdb
 import pytest
 from warehouse_builder import REPO, dbt_build
 
+from bench import daily_delta
 from ingestion.demo import generate_demo_exports
 from ingestion.pipeline import ingest_landing
 
 pytestmark = pytest.mark.slow
 
-# bench/ is scripts, not an installed package: load the splitter from its file.
-_spec = importlib.util.spec_from_file_location("daily_delta", REPO / "bench" / "daily_delta.py")
-assert _spec is not None and _spec.loader is not None
-daily_delta = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(daily_delta)
 _SF_TIME = "%Y-%m-%dT%H:%M:%S.000Z"
 
 
