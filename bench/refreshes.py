@@ -127,9 +127,19 @@ def step_seconds(dagster_home: Path, run_id: str) -> dict[str, float]:
         return {}
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        return {
-            stat.step_key: stat.end_time - stat.start_time
-            for stat in instance.get_run_step_stats(run_id)
-            if stat.start_time is not None and stat.end_time is not None
-        }
+    # The instance's event log storage (orchestration/instance_storage.py) lives under
+    # $DAGSTER_HOME, as `crmkpi` sets it for the refresh.
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home.resolve())
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            return {
+                stat.step_key: stat.end_time - stat.start_time
+                for stat in instance.get_run_step_stats(run_id)
+                if stat.start_time is not None and stat.end_time is not None
+            }
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous

@@ -59,9 +59,15 @@ class BufferedSqliteEventLogStorage(SqliteEventLogStorage):
     def from_config_value(  # type: ignore[override]
         cls, inst_data: ConfigurableClassData | None, config_value: dict[str, Any]
     ) -> BufferedSqliteEventLogStorage:
-        base_dir = config_value.get("base_dir") or os.path.join(
-            os.environ["DAGSTER_HOME"], "history", "runs"
-        )
+        base_dir = config_value.get("base_dir")
+        if not base_dir:
+            home = os.environ.get("DAGSTER_HOME")
+            if not home:
+                raise ValueError(
+                    f"{cls.__name__} keeps its files under $DAGSTER_HOME/history/runs: set"
+                    " DAGSTER_HOME to the instance directory, or give `base_dir` in dagster.yaml"
+                )
+            base_dir = os.path.join(home, "history", "runs")
         return cls(base_dir=base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
