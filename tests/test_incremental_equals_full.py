@@ -24,11 +24,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_builder import REPO, dbt_build
+from warehouse_builder import REPO, build_warehouse
 
 from bench import daily_delta
 from ingestion.demo import generate_demo_exports
-from ingestion.pipeline import ingest_landing
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +41,13 @@ def _refresh(
     variables: dict[str, str] | None = None,
     quarantined: int = 0,
 ) -> None:
-    report = ingest_landing(landing, warehouse, warehouse.parent / "dlt_pipelines")
-    assert report.rows_quarantined == quarantined and report.rejected_files == {}
     # models and seeds only: the data tests run in the other known-answer tests
     skip_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-    dbt_build(
+    build_warehouse(
+        landing,
         warehouse,
-        warehouse.parent,
         variables,
+        quarantined=quarantined,
         extra_args=skip_tests + (("--full-refresh",) if full_refresh else ()),
     )
 

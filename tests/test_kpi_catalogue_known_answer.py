@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_builder import REPO, build_clean_warehouse
+from warehouse_builder import REPO, build_warehouse
 
 FIXTURE = REPO / "tests" / "fixtures" / "known_answer" / "catalogue"
 AS_OF = date(2025, 5, 15)
@@ -57,11 +57,11 @@ def _opp(n: int) -> str:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ingest the fixture with the real dlt ingestion, then `dbt build` the whole project."""
-    return build_clean_warehouse(
-        FIXTURE,
-        tmp_path_factory.mktemp("catalogue_known_answer"),
-        {"as_of_date": AS_OF.isoformat(), "goal_plan_min_closed_opportunities": 3},
-    )
+    work_dir = tmp_path_factory.mktemp("catalogue_known_answer")
+    warehouse_path = work_dir / "warehouse" / "crm_kpi.duckdb"
+    variables = {"as_of_date": AS_OF.isoformat(), "goal_plan_min_closed_opportunities": 3}
+    build_warehouse(FIXTURE, warehouse_path, variables)
+    return warehouse_path
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_builder import REPO, build_clean_warehouse
+from warehouse_builder import REPO, build_warehouse
 
 FIXTURE = REPO / "tests" / "fixtures" / "known_answer"
 AS_OF = date(2025, 4, 30)
@@ -62,9 +62,9 @@ def _opp(n: int) -> str:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ingest the fixture with the real dlt ingestion, then `dbt build` the whole project."""
-    return build_clean_warehouse(
-        FIXTURE, tmp_path_factory.mktemp("known_answer"), {"as_of_date": AS_OF.isoformat()}
-    )
+    warehouse_path = tmp_path_factory.mktemp("known_answer") / "warehouse" / "crm_kpi.duckdb"
+    build_warehouse(FIXTURE, warehouse_path, {"as_of_date": AS_OF.isoformat()})
+    return warehouse_path
 
 
 @pytest.fixture(scope="module")

@@ -67,11 +67,22 @@ def dbt_build(
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr}"
 
 
-def build_clean_warehouse(landing: Path, work_dir: Path, variables: dict[str, Any]) -> Path:
-    """Ingest a clean fixture landing folder (nothing may be quarantined), then build it."""
-    warehouse_path = work_dir / "warehouse" / "crm_kpi.duckdb"
+def build_warehouse(
+    landing: Path,
+    warehouse_path: Path,
+    variables: dict[str, Any] | None = None,
+    *,
+    quarantined: int = 0,
+    extra_args: tuple[str, ...] = (),
+) -> None:
+    """Ingest `landing` into `warehouse_path`, then `dbt build` it; state and dbt's target go
+    beside the warehouse, so building again into it is an incremental refresh.
+
+    The fixture must quarantine exactly `quarantined` rows (its deliberate bad ones) and
+    refuse no file.
+    """
+    work_dir = warehouse_path.parent
     report = ingest_landing(landing, warehouse_path, work_dir / "dlt_pipelines")
-    assert report.rows_quarantined == 0, "the fixture is clean; nothing may be quarantined"
+    assert report.rows_quarantined == quarantined, "only the fixture's bad rows are quarantined"
     assert report.rejected_files == {}
-    dbt_build(warehouse_path, work_dir, variables)
-    return warehouse_path
+    dbt_build(warehouse_path, work_dir, variables, extra_args)
