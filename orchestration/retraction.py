@@ -49,9 +49,10 @@ def run_retraction(
     landing: Path | None = None,
     warehouse: Path | None = None,
     wait_seconds: float = 0,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     settings.export_environment(landing, warehouse)
     landing_dir, working = settings.landing_dir(), settings.warehouse_path()
     try:
