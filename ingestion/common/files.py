@@ -15,6 +15,11 @@ Incremental and idempotent by construction:
 * A new or changed file that is older than an export already loaded (a back-filled day) makes the
   whole table re-read, so an older export can never overwrite a newer one. So does a change of
   the table's fingerprint (new aliases, or labels added to the stage_mapping seed).
+* A loaded file whose content changed at the same path (or that is read under a new
+  fingerprint) supersedes its earlier version: its earlier rows are deleted before the table
+  loads, and every file of the table is read again, so keys it no longer has come back from
+  older exports (`corrections.py`). A loaded file gone from the landing folder keeps its rows,
+  and its keys win over older exports read again. `crmkpi retract` forgets a file likewise.
 * The first load of a table appends (nothing to merge with; keys are unique within the run),
   later loads merge on the primary key. A run that finds nothing new loads nothing.
 """
