@@ -205,16 +205,20 @@ class SupersededFilter:
         if not self.key or keys.num_rows == 0:
             return
         connection = self._keys_table()
+        connection.register("cur", keys)
+        try:
+            self._add_new_keys(connection)
+        finally:
+            connection.unregister("cur")
+
+    def _add_new_keys(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Remember the keys of the registered relation `cur` this run has not seen yet."""
         key_list = ", ".join(quote(k) for k in self.key)
         casts = ", ".join(f"cast({quote(k)} as varchar) as {quote(k)}" for k in self.key)
-        connection.register("claimed", keys)
-        try:
-            connection.execute(
-                f"insert into run_keys select distinct * from (select {casts} from claimed) "
-                f"anti join run_keys using ({key_list})"
-            )
-        finally:
-            connection.unregister("claimed")
+        connection.execute(
+            f"insert into run_keys select distinct * from (select {casts} from cur) "
+            f"anti join run_keys using ({key_list})"
+        )
 
     def apply(self, loaded: pa.Table) -> pa.Table:
         if not self.key or loaded.num_rows == 0:
@@ -231,10 +235,7 @@ class SupersededFilter:
                     f"from cur) semi join run_keys using ({key_list})"
                 ).fetchall()
             ]
-            connection.execute(
-                f"insert into run_keys select * from (select {casts} from cur) "
-                f"anti join run_keys using ({key_list})"
-            )
+            self._add_new_keys(connection)
         finally:
             connection.unregister("cur")
         if not superseded:
