@@ -113,15 +113,20 @@ def ingest_source(
     landing_dir: Path,
     warehouse_path: Path,
     pipelines_dir: Path | None = None,
+    ledger: IngestionLedger | None = None,
+    tables: list[str] | None = None,
 ) -> tuple[IngestionLedger, LoadInfo]:
-    """Load one source family, then write its quarantine entries."""
-    ledger = IngestionLedger(family.name)
+    """Load one source family (only `tables`, if given), then write its quarantine entries."""
+    ledger = ledger or IngestionLedger(family.name)
     pipeline = make_pipeline(family, warehouse_path, pipelines_dir)
     if pipeline.has_pending_data:
         # Left by an interrupted run: its files are read again (the state it carried was not
         # committed), so drop it rather than let `run()` load it instead of the new data.
         pipeline.abort_packages()
-    load_info = pipeline.run(family.source(landing_dir, ledger))
+    source = family.source(landing_dir, ledger)
+    if tables is not None:
+        source = source.with_resources(*tables)
+    load_info = pipeline.run(source)
     ledger.write_to_warehouse(warehouse_path)
     return ledger, load_info
 

@@ -67,6 +67,12 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retract(args: argparse.Namespace) -> int:
+    from orchestration.retraction import run_retraction
+
+    return run_retraction(args.paths, args.landing, args.warehouse, args.wait)
+
+
 def _kpis(args: argparse.Namespace) -> int:
     from orchestration.summary import print_kpi_summary
 
@@ -132,6 +138,30 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--quiet", action="store_true", help="skip the KPI summary")
     refresh.add_argument("--verbose", action="store_true", help="print every Dagster event")
     refresh.set_defaults(handler=_refresh)
+
+    retract = commands.add_parser(
+        "retract",
+        help="remove export files' rows from the warehouse (after moving them out of landing)",
+        description=(
+            "Remove every row of the given export files (or of every file under a folder) from "
+            "the raw tables and the quarantine, restoring older exports' rows they superseded. "
+            "Move the files out of the landing folder first; the marts follow at the next "
+            "refresh. Exit 0 retracted, 1 refused (nothing changed), 3 a refresh is running."
+        ),
+    )
+    retract.add_argument(
+        "paths", nargs="+", metavar="PATH", help="file or folder, in or relative to the landing"
+    )
+    retract.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")
+    retract.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    retract.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="if a refresh is running, wait up to this long (default: refuse at once)",
+    )
+    retract.set_defaults(handler=_retract)
 
     status = commands.add_parser(
         "status", help="last refresh, its checks, mart freshness, quarantine, warehouse files"

@@ -13,6 +13,10 @@ rename gets the new file. Nobody can see a half-built table: the new file is inv
 temporary name until it is complete. A failed refresh never reaches this step, so the last
 good published file stays as it was, byte for byte. (POSIX rename semantics; on Windows an
 open file cannot be replaced.)
+
+Privacy: columns a mart declares as free text (dbt column meta `free_text: true`, e.g. activity
+subjects) are left out of the published copy unless asked for, and the file gets a mode of its
+own (default 0640: owner and group), whatever the umask.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -36,6 +41,7 @@ PUBLICATION_TABLE = f"{META_SCHEMA}.publication"
 
 _TEMP_PREFIX = "."
 _TEMP_SUFFIX = ".publishing"
+DEFAULT_FILE_MODE = 0o640
 
 # Quarantine as BI and `crmkpi status` see it: per-file accounting, refused files, and the
 # rejected rows counted per file, column and reason (raw records stay in the working file).
@@ -115,16 +121,37 @@ def _schema_tables(connection: duckdb.DuckDBPyConnection, catalog: str, schema: 
     return {row[0] for row in rows}
 
 
+def free_text_columns(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Mart -> its columns declared free text (`meta: {free_text: true}`) in the dbt manifest."""
+    found: dict[str, list[str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("schema") != MARTS_SCHEMA:
+            continue
+        columns = [
+            name
+            for name, column in node.get("columns", {}).items()
+            if (column.get("meta") or {}).get("free_text")
+            or ((column.get("config") or {}).get("meta") or {}).get("free_text")
+        ]
+        if columns:
+            found[node["name"]] = sorted(columns)
+    return found
+
+
 def publish_marts(
     working: Path,
     published: Path,
     marts: Iterable[str],
     run_id: str,
     extra: dict[str, object] | None = None,
+    withheld: Mapping[str, Sequence[str]] | None = None,
+    file_mode: int = DEFAULT_FILE_MODE,
 ) -> Publication:
     """Copy `marts` (and the quarantine summary) from `working` into a new `published` file.
 
-    Raises (leaving `published` untouched) if a mart is missing from the working warehouse.
+    `withheld` names, per mart, the columns left out of the copy. The published file gets
+    `file_mode`. Raises (leaving `published` untouched) if a mart is missing from the working
+    warehouse.
     """
     started = time.perf_counter()
     working = Path(working).resolve()
@@ -139,6 +166,8 @@ def publish_marts(
     published_at = dt.datetime.now(dt.UTC)
     row_counts: dict[str, int] = {}
     connection = duckdb.connect(str(temp), config=duckdb_memory_config())
+    os.chmod(temp, file_mode)  # before any data is in it
+    withheld = {mart: list(columns) for mart, columns in (withheld or {}).items() if columns}
     try:
         connection.execute(f"attach {_sql_string(str(working))} as working (read_only)")
         available = _schema_tables(connection, "working", MARTS_SCHEMA)
@@ -148,9 +177,10 @@ def publish_marts(
         connection.execute("begin transaction")
         connection.execute(f"create schema {MARTS_SCHEMA}")
         for mart in marts:
+            columns = _published_columns(connection, mart, withheld.get(mart, ()))
             connection.execute(
                 f"create table {MARTS_SCHEMA}.{_quote(mart)} as"
-                f" select * from working.{MARTS_SCHEMA}.{_quote(mart)}"
+                f" select {columns} from working.{MARTS_SCHEMA}.{_quote(mart)}"
             )
         connection.execute(f"create schema {QUARANTINE_SCHEMA}")
         quarantine_tables = _schema_tables(connection, "working", QUARANTINE_SCHEMA)
@@ -183,7 +213,7 @@ def publish_marts(
                 as_of,
                 str(working),
                 json.dumps(row_counts),
-                json.dumps(extra or {}, default=str),
+                json.dumps({**(extra or {}), "withheld_columns": withheld}, default=str),
             ],
         )
         connection.execute("commit")
@@ -210,6 +240,19 @@ def publish_marts(
         size_bytes=published.stat().st_size,
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def _published_columns(
+    connection: duckdb.DuckDBPyConnection, mart: str, withheld: Sequence[str]
+) -> str:
+    if not withheld:
+        return "*"
+    rows = connection.execute(
+        "select column_name from information_schema.columns where table_catalog = 'working'"
+        " and table_schema = ? and table_name = ? order by ordinal_position",
+        [MARTS_SCHEMA, mart],
+    ).fetchall()
+    return ", ".join(_quote(name) for (name,) in rows if name not in set(withheld))
 
 
 def _sql_string(value: str) -> str:

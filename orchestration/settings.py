@@ -20,6 +20,8 @@ Dagster definitions load, so restart `make ui` / the daemon after changing them.
 | `sensor_settle_seconds` | `CRMKPI_SENSOR_SETTLE_SECONDS` | `30` (a file must be this old) |
 | `marts_max_age_hours` | `CRMKPI_MARTS_MAX_AGE_HOURS` | `26` (freshness policy of marts) |
 | `lock_wait_seconds` | `CRMKPI_LOCK_WAIT_SECONDS` | `3600` (scheduled runs wait this long) |
+| `publish_free_text` | `CRMKPI_PUBLISH_FREE_TEXT` | `false` (activity subjects stay unpublished) |
+| `published_file_mode` | `CRMKPI_PUBLISHED_FILE_MODE` | `0640` (the published file's mode) |
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ _OPTIONS: dict[str, tuple[str, Any]] = {
     "sensor_settle_seconds": ("CRMKPI_SENSOR_SETTLE_SECONDS", 30),
     "marts_max_age_hours": ("CRMKPI_MARTS_MAX_AGE_HOURS", 26),
     "lock_wait_seconds": ("CRMKPI_LOCK_WAIT_SECONDS", 3600),
+    "publish_free_text": ("CRMKPI_PUBLISH_FREE_TEXT", False),
+    "published_file_mode": ("CRMKPI_PUBLISHED_FILE_MODE", "0640"),
 }
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
 def _path_from_env(variable: str, default: Path) -> Path:
@@ -76,15 +81,54 @@ def _config_file(path: str) -> dict[str, Any]:
     return loaded
 
 
-def option(name: str) -> Any:
-    """An operating option: environment, else `crmkpi.yaml`, else the default (typed alike)."""
-    variable, default = _OPTIONS[name]
-    raw = os.environ.get(variable)
+def _raw_option(name: str) -> Any:
+    """The option as given: environment (text), else `crmkpi.yaml` (as YAML typed it), else None."""
+    raw = os.environ.get(_OPTIONS[name][0])
     if raw is None:
         raw = _config_file(os.environ.get(CONFIG_ENV, str(REPO_ROOT / "crmkpi.yaml"))).get(name)
+    return raw
+
+
+def option(name: str) -> Any:
+    """An operating option: environment, else `crmkpi.yaml`, else the default (typed alike)."""
+    default = _OPTIONS[name][1]
+    raw = _raw_option(name)
     if raw is None:
         return default
+    if isinstance(default, bool):
+        return _boolean(name, raw)
     return type(default)(raw)
+
+
+def _boolean(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ValueError(f"option {name}: expected true or false, got {raw!r}")
+    return text in _TRUE
+
+
+def published_file_mode() -> int:
+    """Permissions of the published file, written in octal as text: `"0640"`, `"640"`.
+
+    A number is refused: YAML reads an unquoted 0640 as 416 and 640 as six hundred and forty,
+    so only a quoted mode says what was meant.
+    """
+    raw = _raw_option("published_file_mode")
+    text = str(_OPTIONS["published_file_mode"][1] if raw is None else raw).strip().lower()
+    digits = text.removeprefix("0o")
+    if (
+        not isinstance(raw, str | None)
+        or not digits
+        or any(c not in "01234567" for c in digits)
+        or int(digits, 8) > 0o777
+    ):
+        raise ValueError(
+            f"option published_file_mode: expected octal permissions as text, e.g. '0640' "
+            f"(quoted in crmkpi.yaml), got {raw!r}"
+        )
+    return int(digits, 8)
 
 
 def landing_dir() -> Path:

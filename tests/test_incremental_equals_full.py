@@ -7,11 +7,16 @@ also carry late-arriving changes to older records:
 - an older opportunity re-stated as deleted: its activities lose it;
 - a task created today for an older date, on an older opportunity;
 - a CRM event that is the same meeting as an existing calendar-only meeting: the two
-  become one row of origin `both`.
+  become one row of origin `both`;
+- the whole stage history of an older closed opportunity, exported late;
+- a newer quota sheet re-stating one target.
 
 (a) ingest base, dbt build; ingest base + delta, dbt build (incremental);
 (b) new warehouse: ingest base + delta, dbt build --full-refresh.
 Every table in schema `marts` must be identical (EXCEPT ALL both ways, same row counts).
+Then (c), corrections on top of (a): today's stage-history export and quota sheet are
+retracted and the older quota sheet is replaced in place by a shorter one; the incremental
+build must equal a full build of the landing folder as it then is.
 Ingestion is the real dlt path; dbt builds models and seeds (its tests run elsewhere).
 """
 
@@ -21,6 +26,7 @@ import csv
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -28,6 +34,7 @@ from warehouse_builder import REPO, build_warehouse
 
 from bench import daily_delta
 from ingestion.demo import generate_demo_exports
+from ingestion.retract import retract_exports
 
 pytestmark = pytest.mark.slow
 
@@ -205,24 +212,86 @@ def _assert_same_marts(connection: duckdb.DuckDBPyConnection, rebuilt: Path) -> 
     return tables
 
 
-def test_incremental_refresh_equals_full_refresh(tmp_path: Path) -> None:
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _move_history_to_delta(base: Path, delta: Path, label: str) -> str:
+    """Move the whole stage history of the closed opportunity with most tasks into today's
+    history export: it arrives late. Retracted in (c), it is gone and nothing of that
+    opportunity is loaded again: only the deletion log tells the incremental model."""
+    header, histories = _read(base / "salesforce" / "OpportunityHistory.csv")
+    _, opportunities = _read(base / "salesforce" / "Opportunity.csv")
+    _, tasks = _read(base / "salesforce" / "Task.csv")
+    _, restated = _read(delta / "salesforce" / f"Opportunity_{label}.csv")
+    with_history = {row["OpportunityId"] for row in histories}
+    skip = {row["Id"] for row in restated}
+    closed = [
+        row["Id"]
+        for row in opportunities
+        if row["IsClosed"] == "true" and row["Id"] in with_history and row["Id"] not in skip
+    ]
+    chosen = max(closed, key=lambda id_: (sum(t["WhatId"] == id_ for t in tasks), id_))
+    _write(
+        base / "salesforce" / "OpportunityHistory.csv",
+        header,
+        [row for row in histories if row["OpportunityId"] != chosen],
+    )
+    _append(
+        delta / "salesforce" / f"OpportunityHistory_{label}.csv",
+        [row for row in histories if row["OpportunityId"] == chosen],
+    )
+    return chosen
+
+
+def _restate_a_target(base: Path, delta: Path, label: str) -> tuple[str, str, str]:
+    """A newer quota sheet re-stating the first target of the base sheet (quota x 10)."""
+    header, targets = _read(base / "targets" / "quotas.csv")
+    restated = dict(targets[0], Quota=str(int(targets[0]["Quota"]) * 10))
+    _write(delta / "targets" / f"quotas_{label}.csv", header, [restated])
+    return targets[0]["Rep Email"], targets[0]["Period"], targets[0]["Quota"]
+
+
+@pytest.fixture(scope="module")
+def daily_refresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """(a): yesterday's refresh, then today's, with late arrivals, on top of it."""
+    tmp_path = tmp_path_factory.mktemp("daily_refresh")
     full = tmp_path / "full_landing"
     generate_demo_exports(full, scale="tiny", seed=7)
     base, delta = tmp_path / "base_landing", tmp_path / "delta_landing"
     cutoff = daily_delta.split_last_day(full, base, delta)
+    label = cutoff.strftime("%Y-%m-%d")
+    late_history = _move_history_to_delta(base, delta, label)
 
-    # (a) yesterday's refresh, then today's on top of it
     incremental = tmp_path / "incremental" / "crm_kpi.duckdb"
     _refresh(base, incremental)
     planted = _write_late_arrivals(base, delta, cutoff, incremental)
+    planted["late_history"] = late_history
+    restated_target = _restate_a_target(base, delta, label)
     shutil.copytree(delta, base, dirs_exist_ok=True)
     _refresh(base, incremental)
+    return {
+        "landing": base,
+        "incremental": incremental,
+        "planted": planted,
+        "label": label,
+        "restated_target": restated_target,
+    }
 
+
+def test_incremental_refresh_equals_full_refresh(
+    daily_refresh: dict[str, Any], tmp_path: Path
+) -> None:
+    planted = daily_refresh["planted"]
     # (b) one full refresh of the same exports
     rebuilt = tmp_path / "full" / "crm_kpi.duckdb"
-    _refresh(base, rebuilt, full_refresh=True)
+    _refresh(daily_refresh["landing"], rebuilt, full_refresh=True)
 
-    with duckdb.connect(str(incremental), read_only=True) as connection:
+    with duckdb.connect(str(daily_refresh["incremental"]), read_only=True) as connection:
         tables = _assert_same_marts(connection, rebuilt)
         assert {"fct_activities", "fct_stage_transitions", "kpi_activity_effectiveness"} <= set(
             tables
@@ -242,6 +311,66 @@ def test_incremental_refresh_equals_full_refresh(tmp_path: Path) -> None:
         (event,) = activities("activity_id = ?", planted["event"])
         assert event[3] == "both"
         assert not activities("activity_id = ?", planted["calendar_meeting"])
+        # its late history gives the closed opportunity more than its creation transition
+        (transitions,) = connection.execute(
+            "select count(*) from crm_kpi.marts.fct_stage_transitions where opportunity_id = ?",
+            [planted["late_history"]],
+        ).fetchone()
+        assert transitions > 1
+
+
+def test_after_corrections_incremental_equals_a_full_build_of_the_corrected_exports(
+    daily_refresh: dict[str, Any], tmp_path: Path
+) -> None:
+    # (c) on a copy of (a): its warehouse, dlt state and dbt target, and its landing folder
+    shutil.copytree(daily_refresh["incremental"].parent, tmp_path / "incremental")
+    shutil.copytree(daily_refresh["landing"], tmp_path / "landing")
+    warehouse, landing = tmp_path / "incremental" / "crm_kpi.duckdb", tmp_path / "landing"
+    label, planted = daily_refresh["label"], daily_refresh["planted"]
+    rep_email, period, first_quota = daily_refresh["restated_target"]
+
+    # today's stage history and quota sheet were wrong: moved out of the landing, retracted
+    retracted = [f"salesforce/OpportunityHistory_{label}.csv", f"targets/quotas_{label}.csv"]
+    (tmp_path / "archive").mkdir()
+    for name in retracted:
+        shutil.move(landing / name, tmp_path / "archive")
+    report = retract_exports(landing, warehouse, retracted, warehouse.parent / "dlt_pipelines")
+    assert report.files == sorted(retracted)
+    # and the quota sheet is replaced in place by the first rep's targets only
+    header, targets = _read(landing / "targets" / "quotas.csv")
+    kept = [row for row in targets if row["Rep Email"] == rep_email]
+    assert 0 < len(kept) < len(targets)
+    _write(landing / "targets" / "quotas.csv", header, kept)
+    _refresh(landing, warehouse)
+
+    rebuilt = tmp_path / "full" / "crm_kpi.duckdb"
+    _refresh(landing, rebuilt, full_refresh=True)
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        _assert_same_marts(connection, rebuilt)
+
+        def one(sql: str, *params: str) -> tuple:
+            return connection.execute(sql, list(params)).fetchone()
+
+        # the late history is gone, and a Salesforce opportunity without history has none
+        assert one(
+            "select count(*) from crm_kpi.marts.fct_stage_transitions where opportunity_id = ?",
+            planted["late_history"],
+        ) == (0,)
+        # the back-dated loss is gone with today's history: no activity is in stage lost
+        assert one(
+            "select count(*) from crm_kpi.marts.fct_activities"
+            " where opportunity_id = ? and stage_at_activity = 'lost'",
+            planted["lost"],
+        ) == (0,)
+        # one target per kept row; the re-stated one is the older sheet's again
+        assert one("select count(*) from crm_kpi.marts.fct_sales_targets") == (len(kept),)
+        assert one(
+            "select target_amount from crm_kpi.marts.fct_sales_targets"
+            " where rep_email = ? and period_label = ?",
+            rep_email,
+            period,
+        ) == (float(first_quota),)
 
 
 # Directory exports (users, organisations, accounts) that arrive after the records naming them:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -262,3 +263,51 @@ def test_a_planted_violation_fails_its_blocking_check_and_publishes_nothing(
     failure = manual.get_step_failure_events()[0].event_specific_data.error.message
     assert "gx_fct_opportunities" in failure and "not publishing" in failure
     assert _sha256(published) == published_before
+
+
+def test_a_quota_sheet_failing_a_blocking_check_can_be_fixed_or_retracted(
+    scenario: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Corrections end to end: a fixed sheet supersedes its failing rows, and a retracted
+    one takes them along, so the next refresh passes and publishes."""
+    from orchestration.cli import main
+
+    paths = scenario["paths"]
+    landing, working = paths["landing"], paths["warehouse"]
+    header, first_target = (landing / "targets" / "quotas.csv").read_text().splitlines()[:2]
+    # a rep target naming no e-mail fails the blocking raw check on sales_target
+    to_fix, to_retract = landing / "targets" / "late_fix.csv", landing / "targets" / "late.csv"
+    for sheet, rep in ((to_fix, "Finn Stone"), (to_retract, "Eve Stone")):
+        failing = f",{rep},Enterprise,2025-Q1,5000,USD"
+        sheet.write_text(f"{header}\n{first_target}\n{failing}\n", encoding="utf-8")
+
+    failed = run_refresh(landing=landing, warehouse=working)
+    assert not failed.success and not failed.published
+    assert any(
+        "targets/sales_target:gx_raw_targets_sales_target" in c for c in failed.failed_checks
+    )
+
+    to_fix.write_text(f"{header}\n{first_target}\n", encoding="utf-8")  # fixed in place
+    archive = working.parent / "archive"
+    archive.mkdir()
+    shutil.move(to_retract, archive / to_retract.name)  # removed: that alone retracts nothing
+    capsys.readouterr()
+    assert main(["retract", "targets/late.csv", "--landing", str(landing)]) == 0
+    printed = capsys.readouterr().out
+    assert "retracted targets/late.csv" in printed
+    # its copy of the first target was superseded by quotas.csv: only Eve's row was loaded
+    assert re.search(r"raw_targets\.sales_target +1 row\(s\) removed", printed), printed
+
+    fixed = run_refresh(landing=landing, warehouse=working)
+
+    assert fixed.success and fixed.published, (fixed.failed_steps, fixed.failed_checks)
+    for database in (working, paths["published"]):
+        assert _query(
+            database,
+            "select count(*) from marts.fct_sales_targets where scope_name like '% Stone'",
+        ) == [(0,)]
+    # free text stays out of the file BI reads (see tests/test_privacy.py)
+    assert "subject" in {row[0] for row in _query(working, "describe marts.fct_activities")}
+    assert "subject" not in {
+        row[0] for row in _query(paths["published"], "describe marts.fct_activities")
+    }

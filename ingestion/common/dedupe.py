@@ -13,6 +13,8 @@ part again to fill it.
 Across files of one run (several exports of the same records, read newest first), a key already
 loaded from a newer export supersedes the older rows: they count as loaded (the newer version of
 the record is what lands), exactly as a merge of the older file followed by the newer would do.
+A newer export that this run does not read again (archived: gone from the landing folder, its
+rows still loaded) claims its keys the same way.
 """
 
 from __future__ import annotations
@@ -178,15 +180,17 @@ class DuplicateGuard:
 
 @dataclass
 class SupersededFilter:
-    """Drops rows whose key a newer export already delivered in this run."""
+    """Drops rows whose key a newer export already delivered in this run.
+
+    `claim` marks keys a newer export delivered in an earlier run and that this run does not
+    read again (an archived file's rows, still in the warehouse), so older rows cannot
+    overwrite them either.
+    """
 
     key: tuple[str, ...]
     _connection: duckdb.DuckDBPyConnection | None = None
 
-    def apply(self, loaded: pa.Table) -> pa.Table:
-        if not self.key or loaded.num_rows == 0:
-            return loaded
-        key_list = ", ".join(quote(k) for k in self.key)
+    def _keys_table(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
             self._connection = duckdb.connect(config=duckdb_memory_config())
             self._connection.execute(
@@ -194,7 +198,33 @@ class SupersededFilter:
                 + ", ".join(f"cast(null as varchar) as {quote(k)}" for k in self.key)
                 + " where false"
             )
-        connection = self._connection
+        return self._connection
+
+    def claim(self, keys: pa.Table) -> None:
+        """Keys (columns named like the key) that no older row of this run may overwrite."""
+        if not self.key or keys.num_rows == 0:
+            return
+        connection = self._keys_table()
+        connection.register("cur", keys)
+        try:
+            self._add_new_keys(connection)
+        finally:
+            connection.unregister("cur")
+
+    def _add_new_keys(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Remember the keys of the registered relation `cur` this run has not seen yet."""
+        key_list = ", ".join(quote(k) for k in self.key)
+        casts = ", ".join(f"cast({quote(k)} as varchar) as {quote(k)}" for k in self.key)
+        connection.execute(
+            f"insert into run_keys select distinct * from (select {casts} from cur) "
+            f"anti join run_keys using ({key_list})"
+        )
+
+    def apply(self, loaded: pa.Table) -> pa.Table:
+        if not self.key or loaded.num_rows == 0:
+            return loaded
+        key_list = ", ".join(quote(k) for k in self.key)
+        connection = self._keys_table()
         casts = ", ".join(f"cast({quote(k)} as varchar) as {quote(k)}" for k in self.key)
         connection.register("cur", loaded)
         try:
@@ -205,10 +235,7 @@ class SupersededFilter:
                     f"from cur) semi join run_keys using ({key_list})"
                 ).fetchall()
             ]
-            connection.execute(
-                f"insert into run_keys select * from (select {casts} from cur) "
-                f"anti join run_keys using ({key_list})"
-            )
+            self._add_new_keys(connection)
         finally:
             connection.unregister("cur")
         if not superseded:

@@ -15,6 +15,11 @@ Incremental and idempotent by construction:
 * A new or changed file that is older than an export already loaded (a back-filled day) makes the
   whole table re-read, so an older export can never overwrite a newer one. So does a change of
   the table's fingerprint (new aliases, or labels added to the stage_mapping seed).
+* A loaded file whose content changed at the same path (or that is read under a new
+  fingerprint) supersedes its earlier version: its earlier rows are deleted before the table
+  loads, and every file of the table is read again, so keys it no longer has come back from
+  older exports (`corrections.py`). A loaded file gone from the landing folder keeps its rows,
+  and its keys win over older exports read again. `crmkpi retract` forgets a file likewise.
 * The first load of a table appends (nothing to merge with; keys are unique within the run),
   later loads merge on the primary key. A run that finds nothing new loads nothing.
 """
@@ -36,11 +41,12 @@ import pyarrow.compute as pc
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.sources import DltResource
 
+from ingestion.common.corrections import delete_superseded_rows, loaded_keys
 from ingestion.common.dedupe import DuplicateGuard, SupersededFilter
 from ingestion.common.delimited import UnreadableFileError
 from ingestion.common.ledger import FileAccount, IngestionLedger
 from ingestion.common.readers import TableFile, open_table_file
-from ingestion.common.schema import SOURCE_ROW_COLUMN, TableSpec
+from ingestion.common.schema import SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, TableSpec
 from ingestion.common.spool import ParquetSpool
 from ingestion.common.typing import BatchTyper, TypedBatch, arrow_schema, literal
 
@@ -80,7 +86,7 @@ class ExportFile:
 
     @property
     def sort_key(self) -> tuple[str, str]:
-        return (self.stamp, self.source_file)
+        return (self.stamp, self.source_file)  # = sort_key(source_file)
 
     @property
     def export_date(self) -> str | None:
@@ -243,19 +249,20 @@ class _FileStates:
     def table_has_rows(self) -> bool:
         return bool(self.files)
 
-    def unchanged(self, export: ExportFile, fingerprint: str) -> bool:
+    def change(self, export: ExportFile, fingerprint: str) -> str | None:
+        """None if read before, unchanged; else `new`, `replaced` (new content at the same
+        path) or `re-read` (same content, the table's fingerprint changed)."""
         entry = self.files.get(export.source_file)
-        if entry is None or entry.get("fingerprint") != fingerprint:
-            return False
+        if entry is None:
+            return "new"
         stat = export.path.stat()
         if entry.get("size") != stat.st_size:
-            return False
-        if entry.get("mtime_ns") == stat.st_mtime_ns:
-            return True
-        if sha256_of(export.path) == entry.get("sha256"):
+            return "replaced"
+        if entry.get("mtime_ns") != stat.st_mtime_ns:
+            if sha256_of(export.path) != entry.get("sha256"):
+                return "replaced"
             entry["mtime_ns"] = stat.st_mtime_ns  # touched or copied, same content
-            return True
-        return False
+        return None if entry.get("fingerprint") == fingerprint else "re-read"
 
     def record(self, export: ExportFile, sha256: str, fingerprint: str) -> None:
         stat = export.path.stat()
@@ -266,22 +273,62 @@ class _FileStates:
             "fingerprint": fingerprint,
         }
 
-    def plan(self, exports: list[_Planned]) -> tuple[list[_Planned], bool]:
-        """Files to read (newest first) and whether that is a full re-read of the table."""
-        pending = [p for p in exports if not self.unchanged(p.export, p.source.fingerprint)]
+    def plan(self, exports: list[_Planned], retracting: frozenset[str] = frozenset()) -> _Plan:
+        """What to read (newest first), whose earlier rows to delete, which keys to claim."""
+        for name in retracting:
+            self.files.pop(name, None)  # forgotten: it could be loaded again later
+        changes = {
+            p.export.source_file: self.change(p.export, p.source.fingerprint) for p in exports
+        }
+        present = set(changes)
+        archived = [name for name in self.files if name not in present]
+        if retracting:
+            # `crmkpi retract`: the table as if the retracted files had never been loaded. New
+            # and changed files wait for the next refresh; the changed ones keep their rows.
+            read = [p for p in exports if changes[p.export.source_file] is None]
+            kept = archived + [
+                name for name, change in changes.items() if change in ("replaced", "re-read")
+            ]
+            return _Plan(_newest_first(read), True, dict.fromkeys(retracting, "retracted"), kept)
+        pending = [p for p in exports if changes[p.export.source_file] is not None]
         if not pending:
-            return [], False
-        done = [p for p in exports if p not in pending and p.export.source_file in self.files]
-        newest_done = max((p.export.sort_key for p in done), default=None)
-        full = newest_done is not None and any(p.export.sort_key < newest_done for p in pending)
-        chosen = exports if full else pending
-        return sorted(chosen, key=lambda p: p.export.sort_key, reverse=True), full
+            return _Plan([], False, {}, [])
+        superseded = {
+            name: change for name, change in changes.items() if change in ("replaced", "re-read")
+        }
+        done = [sort_key(p.export.source_file) for p in exports if p not in pending] + [
+            sort_key(name) for name in archived
+        ]
+        newest_done = max(done, default=None)
+        late = newest_done is not None and any(p.export.sort_key < newest_done for p in pending)
+        # A superseded file's keys may come back from older exports: read them all again.
+        full = late or bool(superseded)
+        return _Plan(
+            _newest_first(exports if full else pending), full, superseded, archived if full else []
+        )
+
+
+def sort_key(source_file: str) -> tuple[str, str]:
+    """Exports sort by the stamp in their file name, then by path (`ExportFile.sort_key`)."""
+    return (export_stamp(source_file.rsplit("/", 1)[-1]), source_file)
+
+
+def _newest_first(planned: list[_Planned]) -> list[_Planned]:
+    return sorted(planned, key=lambda p: p.export.sort_key, reverse=True)
 
 
 @dataclass(frozen=True)
 class _Planned:
     export: ExportFile
     source: TableSource
+
+
+@dataclass(frozen=True)
+class _Plan:
+    read: list[_Planned]  # newest first
+    full: bool  # every file of the table read again
+    superseded: dict[str, str]  # file -> replaced | re-read | retracted: delete its rows first
+    kept: list[str]  # loaded files not read: their rows stay, and claim their keys
 
 
 def snapshot_date(export: ExportFile) -> dict[str, str]:
@@ -379,18 +426,24 @@ def _table_rows(
     if states.table_has_rows and not exists:
         # The warehouse lost the table (deleted, rebuilt): what the state remembers is gone.
         states.files.clear()
-    plan, full_reread = states.plan(exports)
+    plan = states.plan(exports, ledger.retracting)
     disposition = first.spec.write_disposition
     if disposition == "merge" and not has_rows:
         disposition = "append"  # nothing to merge with, and keys are unique within the run
     dlt.current.resource().apply_hints(write_disposition=disposition)
-    if full_reread:
+    if plan.full and not plan.superseded:
         ledger.notes.append(f"{table_name}: an older export arrived; re-read every file")
-    ledger.skipped_files += [p.export.source_file for p in exports if p not in plan]
-    if not plan and exists:
+    ledger.skipped_files += [p.export.source_file for p in exports if p not in plan.read]
+    if not plan.read and not plan.superseded and exists:
         return  # nothing new, and the table is there: nothing to load, not even a load job
-    superseded = SupersededFilter(first.primary_key) if len(plan) > 1 else None
     pipeline = dlt.current.pipeline()
+    load_id = str(dlt.current.load_package_state()["load_id"])
+    if plan.superseded and has_rows:
+        _delete_superseded(pipeline, table_name, plan, load_id, ledger)
+    claims = _Claims.of(pipeline, table_name, first.primary_key, plan)
+    superseded = (
+        SupersededFilter(first.primary_key) if len(plan.read) > 1 or claims is not None else None
+    )
     spool_dir = Path(pipeline.working_dir) / "spool" / table_name
     shutil.rmtree(spool_dir, ignore_errors=True)
     # Every file goes to dlt through the spool, the empty table included: the raw table
@@ -398,16 +451,18 @@ def _table_rows(
     spool = ParquetSpool(
         spool_dir,
         table_name,
-        str(dlt.current.load_package_state()["load_id"]),
+        load_id,
         empty=first.empty_table(),
         known_columns=_known_text_columns(table_name),
     )
     for source in sources:
         if source.prefetch is not None:
-            source.prefetch([p.export for p in plan if p.source is source])
+            source.prefetch([p.export for p in plan.read if p.source is source])
     try:
-        for planned in plan:
+        for planned in plan.read:
             export, source = planned.export, planned.source
+            if claims is not None and superseded is not None:
+                claims.claim_newer_than(export.sort_key, superseded)
             digest = _BackgroundHash(export.path)
             reader = source.reader or _file_rows
             for table in reader(export, source, ledger):
@@ -427,6 +482,53 @@ def _table_rows(
             hints=spooled_file.schema.empty_table(),
         )
     shutil.rmtree(spool_dir, ignore_errors=True)  # dlt holds hard links to what it imported
+
+
+def _delete_superseded(
+    pipeline: dlt.Pipeline, table_name: str, plan: _Plan, load_id: str, ledger: IngestionLedger
+) -> None:
+    """Delete the earlier rows of replaced, re-read and retracted files; note what went."""
+    retractions = delete_superseded_rows(
+        pipeline, ledger.source_name, table_name, plan.superseded, load_id
+    )
+    ledger.retractions += retractions
+    for retraction in retractions:
+        if retraction.reason == "retracted" or not retraction.rows_deleted:
+            continue
+        ledger.notes.append(
+            f"{table_name}: {retraction.source_file} {retraction.reason}; "
+            f"its {retraction.rows_deleted:,} earlier row(s) deleted and every file read again"
+        )
+
+
+@dataclass
+class _Claims:
+    """Keys of loaded files this run does not read again, claimed in newest-first order."""
+
+    keys: pa.Table  # _source_file + the key columns, from the warehouse
+    pending: list[str]  # newest first
+
+    @classmethod
+    def of(
+        cls, pipeline: dlt.Pipeline, table_name: str, key: tuple[str, ...], plan: _Plan
+    ) -> _Claims | None:
+        if not plan.read or not plan.kept or not key:
+            return None
+        # only a file newer than something read this run can hold a key against it
+        oldest_read = min(p.export.sort_key for p in plan.read)
+        newer = [name for name in plan.kept if sort_key(name) > oldest_read]
+        keys = loaded_keys(pipeline, table_name, key, newer)
+        if keys is None:
+            return None
+        return cls(keys, sorted(newer, key=sort_key, reverse=True))
+
+    def claim_newer_than(self, key: tuple[str, str], superseded: SupersededFilter) -> None:
+        due = []
+        while self.pending and sort_key(self.pending[0]) > key:
+            due.append(self.pending.pop(0))
+        if due:
+            rows = self.keys.filter(pc.is_in(self.keys.column(SOURCE_FILE_COLUMN), pa.array(due)))
+            superseded.claim(rows.drop_columns([SOURCE_FILE_COLUMN]))
 
 
 def _known_text_columns(table_name: str) -> list[str]:

@@ -3,6 +3,10 @@
 Rejected rows and files are written to the warehouse schema `quarantine` after each source's
 load. dlt's own `discard_row` contract drops rows without counting them, so the quarantine is
 ours: it keeps the file, the 1-based row, the column, the reason and the original record.
+
+A run may also retract export files (`crmkpi retract`): their raw rows are deleted by the
+ingestion itself (`ingestion/common/corrections.py`), and the ledger forgets their
+quarantine entries, so the file could be loaded again later as a new one.
 """
 
 from __future__ import annotations
@@ -19,8 +23,22 @@ import pyarrow as pa
 from ingestion.common.typing import REJECTED_ROWS_SCHEMA
 
 QUARANTINE_SCHEMA = "quarantine"
+_QUARANTINE_TABLES = ("rejected_rows", "rejected_files", "file_loads")
+RETRACTIONS_TABLE = "retractions"
+# Raw rows deleted because their export file was replaced, re-read or retracted. Written by the
+# ingestion through dlt's SQL client in the transaction that deletes them, so standard SQL only.
+RETRACTIONS_DDL = f"""create table if not exists {QUARANTINE_SCHEMA}.{RETRACTIONS_TABLE} (
+    source_name varchar not null,
+    table_name varchar not null,
+    source_file varchar not null,
+    rows_deleted bigint not null,
+    reason varchar not null,
+    load_id varchar not null,
+    retracted_at timestamp with time zone not null
+)"""
 
-_DDL = f"""
+_DDL = (
+    f"""
 create schema if not exists {QUARANTINE_SCHEMA};
 create table if not exists {QUARANTINE_SCHEMA}.rejected_rows (
     source_file varchar not null,
@@ -49,6 +67,19 @@ create table if not exists {QUARANTINE_SCHEMA}.file_loads (
     loaded_at timestamptz not null
 );
 """
+    + RETRACTIONS_DDL
+    + ";"
+)
+
+
+@dataclass(frozen=True)
+class Retraction:
+    """Rows of one export file deleted from one raw table before the table loaded again."""
+
+    table_name: str
+    source_file: str
+    rows_deleted: int
+    reason: str  # replaced | re-read | retracted
 
 
 @dataclass(frozen=True)
@@ -70,10 +101,16 @@ class IngestionLedger:
     """What one source's run read, loaded and rejected, file by file."""
 
     source_name: str
+    # Export files (landing-relative) this run retracts: `crmkpi retract`. Empty in a refresh.
+    retracting: frozenset[str] = frozenset()
     files: list[FileAccount] = field(default_factory=list)
     rejected_files: dict[str, str] = field(default_factory=dict)
     skipped_files: list[str] = field(default_factory=list)  # already read, unchanged
     notes: list[str] = field(default_factory=list)
+    # Raw rows deleted because their file was replaced, re-read or retracted (per file, table).
+    retractions: list[Retraction] = field(default_factory=list)
+    # Quarantine entries of retracted files removed by `write_to_warehouse`: table -> rows.
+    forgotten: dict[str, int] = field(default_factory=dict)
     _refusals: dict[tuple[str, str], str] = field(default_factory=dict)
     _rejected_row_tables: list[pa.Table] = field(default_factory=list)
 
@@ -125,12 +162,14 @@ class IngestionLedger:
             "rejected_rows": self.rejected_rows.num_rows,
             "skipped_files": list(self.skipped_files),
             "notes": list(self.notes),
+            "retractions": [asdict(r) for r in self.retractions],
         }
 
     def write_to_warehouse(self, warehouse_path: Path) -> None:
         """Replace the quarantine entries of every (file, table) this run read, then add new ones.
 
-        Files skipped because they were already read unchanged keep their entries.
+        Files skipped because they were already read unchanged keep their entries; retracted
+        files lose theirs.
         """
         now = datetime.now(UTC)
         touched = sorted({(a.source_file, a.table_name) for a in self.files} | set(self._refusals))
@@ -141,6 +180,7 @@ class IngestionLedger:
         try:
             connection.execute(_DDL)
             connection.execute("begin transaction")
+            self._forget_retracted(connection)
             connection.execute(
                 "create temp table touched (source_file varchar, table_name varchar)"
             )
@@ -176,3 +216,15 @@ class IngestionLedger:
             connection.execute("commit")
         finally:
             connection.close()
+
+    def _forget_retracted(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if not self.retracting:
+            return
+        names = sorted(self.retracting)
+        marks = ", ".join("?" for _ in names)
+        for table in _QUARANTINE_TABLES:
+            where = f"from {QUARANTINE_SCHEMA}.{table} where source_file in ({marks})"
+            row = connection.execute(f"select count(*) {where}", names).fetchone()
+            if row and row[0]:
+                self.forgotten[table] = self.forgotten.get(table, 0) + int(row[0])
+                connection.execute(f"delete {where}", names)

@@ -114,6 +114,8 @@ def build_source_assets(family: SourceFamily) -> dg.AssetsDefinition:
         )
         for source_file, reason in ledger.rejected_files.items():
             context.log.warning(f"rejected file {source_file}: {reason}")
+        for note in ledger.notes:  # e.g. a replaced export whose earlier rows were deleted
+            context.log.info(note)
         if quarantined:
             context.log.warning(
                 f"{quarantined} row(s) of {family.name} exports quarantined; "

@@ -7,14 +7,17 @@ runs that select it without its checks (e.g. "Materialize" on this asset alone i
 refuses to publish while the latest evaluation of any blocking mart check is a failure.
 """
 
+import json
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration import settings
 from orchestration.defs.quality import MODEL_SUITES
-from orchestration.defs.transformation import MARTS_SCHEMA, kpi_dbt_models
+from orchestration.defs.transformation import DBT_PROJECT, MARTS_SCHEMA, kpi_dbt_models
 from orchestration.freshness import marts_freshness_policy
 from orchestration.progress import progress
-from orchestration.publish import publish_marts
+from orchestration.publish import free_text_columns, publish_marts
 from orchestration.resources import WarehouseWriter
 
 PUBLISHED_MARTS_KEY = dg.AssetKey("published_marts")
@@ -33,6 +36,14 @@ BLOCKING_MART_CHECKS: tuple[dg.AssetCheckKey, ...] = (
         if s.blocking and dg.AssetKey(list(s.asset_key)) in MART_KEYS
     ),
 )
+
+
+def withheld_columns() -> dict[str, list[str]]:
+    """Free-text mart columns left out of the published file, unless `publish_free_text`."""
+    if settings.option("publish_free_text"):
+        return {}
+    manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text(encoding="utf-8"))
+    return free_text_columns(manifest)
 
 
 def publication_blockers(
@@ -92,6 +103,8 @@ def published_marts(
         [key.path[1] for key in MART_KEYS],
         run_id=context.run.run_id,
         extra={"checks_required": len(BLOCKING_MART_CHECKS)},
+        withheld=withheld_columns(),
+        file_mode=settings.published_file_mode(),
     )
     progress(
         context,

@@ -5,7 +5,10 @@
       - activities whose own raw row was loaded or re-stated after it;
       - activities related (what_id) to an opportunity whose raw row or stage history was
         loaded or re-stated after it: a new, deleted or re-owned opportunity, or a stage
-        change that moves earlier activities into another stage visit.
+        change that moves earlier activities into another stage visit;
+      - every activity, when a load after it deleted raw CRM rows (an export replaced in
+        place, re-read, or retracted): a deleted row leaves no load id to follow, and any
+        activity may have depended on it (its opportunity, stage history, owner or account).
     An activity that no longer exists upstream is deleted (post-hook). Seeds and vars are no
     dlt loads: after editing stage_mapping, refresh with --full-refresh.
 -#}
@@ -50,6 +53,12 @@ stage_changes as (
 
 ),
 
+crm_row_deletions as (
+
+    {{ crm_row_deletion_loads() }}
+
+),
+
 input_loads as (
 
     select max(cast(_dlt_load_id as double)) as load_id from activities
@@ -57,6 +66,8 @@ input_loads as (
     select max(cast(_dlt_load_id as double)) as load_id from opportunities
     union all
     select max(cast(_dlt_load_id as double)) as load_id from opportunity_histories
+    union all
+    select max(crm_row_deletions.load_id) as load_id from crm_row_deletions
 
 ),
 
@@ -92,6 +103,16 @@ watermark as (
 
     ),
 
+    rows_deleted_since_previous_run as (
+
+        select count(*) > 0 as any_deleted
+        from crm_row_deletions
+        where
+            crm_row_deletions.load_id
+            > (select previous_run.loaded_through from previous_run)
+
+    ),
+
     activities_to_build as (
 
         select activities.*
@@ -101,6 +122,10 @@ watermark as (
             > (select previous_run.loaded_through from previous_run)
             or activities.what_id in (
                 select changed_opportunities.opportunity_id from changed_opportunities
+            )
+            or (
+                select rows_deleted_since_previous_run.any_deleted
+                from rows_deleted_since_previous_run
             )
 
     ),
