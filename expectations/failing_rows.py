@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+#: Check metadata: expectation (or dbt test) label -> a few failing rows with their source.
+FAILING_ROWS_METADATA_KEY = "failing_rows"
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 STAGING_SCHEMA = "staging"
@@ -224,18 +226,72 @@ def failing_rows(
         predicate = unexpected_predicate(expectation, kwargs, table_sql)
         if predicate is None:
             return []
-        condition, judged = predicate
-        if has_source:
-            shown = [SOURCE_FILE, SOURCE_ROW, *judged]
-        else:
-            shown = list(dict.fromkeys([*_row_key(columns), *_trace_columns(columns), *judged]))
-        order = f"{SOURCE_FILE}, {SOURCE_ROW}" if has_source else "1"
-        cursor = connection.execute(
-            f"select {', '.join(_quote(c) for c in shown)} from {table_sql}"
-            f" where {condition} order by {order} limit {int(limit)}"
-        )
+        return _rows_where(connection, schema, table, columns, *predicate, limit)
+    return _with_source(connection, cursor, columns)
+
+
+def _rows_where(
+    connection: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: Sequence[str],
+    condition: str,
+    judged: Sequence[str],
+    limit: int,
+) -> list[FailingRow]:
+    """Rows of `schema.table` meeting `condition`: their source, key and `judged` columns."""
+    has_source = SOURCE_FILE in columns and SOURCE_ROW in columns
+    if has_source:
+        shown = [SOURCE_FILE, SOURCE_ROW, *judged]
+    else:
+        shown = list(dict.fromkeys([*_row_key(columns), *_trace_columns(columns), *judged]))
+    order = f"{SOURCE_FILE}, {SOURCE_ROW}" if has_source else "1"
+    cursor = connection.execute(
+        f"select {', '.join(_quote(c) for c in shown)} from {_quote(schema)}.{_quote(table)}"
+        f" where {condition} order by {order} limit {int(limit)}"
+    )
+    return _with_source(connection, cursor, columns)
+
+
+def _with_source(
+    connection: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection, columns: Sequence[str]
+) -> list[FailingRow]:
     names = [d[0] for d in cursor.description or []]
     rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     if SOURCE_FILE in names:
         return [FailingRow(row.pop(SOURCE_FILE), row.pop(SOURCE_ROW, None), row) for row in rows]
     return _trace(connection, rows, columns)
+
+
+def failing_rows_of_test(
+    connection: duckdb.DuckDBPyConnection,
+    compiled_sql: str,
+    relation: tuple[str, str] | None = None,
+    column: str | None = None,
+    limit: int = 3,
+) -> list[FailingRow]:
+    """Up to `limit` rows behind a failed dbt test, with their source.
+
+    `compiled_sql` is the test's query (it returns what failed). For a generic test on a
+    column (`unique`, `not_null`, `accepted_values`, `relationships`...) the first column it
+    returns holds the failing values: the rows of the tested `relation` holding them are
+    shown. Otherwise the returned rows are shown, traced through their keys.
+    """
+    cursor = connection.execute(f"select * from ({compiled_sql}) limit {int(limit)}")
+    names = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall()
+    if relation is not None and column and SOURCE_FILE not in names and rows:
+        columns = _columns(connection, *relation)
+        if column in columns:
+            values = [row[names.index(column)] if column in names else row[0] for row in rows]
+            present = sorted({str(v) for v in values if v is not None})
+            conditions = [f"{_quote(column)} is null"] if None in values else []
+            if present:
+                conditions.append(
+                    f"cast({_quote(column)} as varchar) in ({', '.join(map(_literal, present))})"
+                )
+            return _rows_where(
+                connection, *relation, columns, " or ".join(conditions), [column], limit
+            )
+    cursor = connection.execute(f"select * from ({compiled_sql}) limit {int(limit)}")
+    return _with_source(connection, cursor, names)

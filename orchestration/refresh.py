@@ -34,6 +34,7 @@ __all__ = [
 
 #: Run tag: the log file of a refresh started from the command line.
 LOG_FILE_TAG = "crmkpi/log_file"
+_STEP_MESSAGE_CHARS = 240
 
 
 class LandingFolderError(RuntimeError):
@@ -148,7 +149,7 @@ def run_refresh(
 
 
 def _check_failure(evaluation: Any) -> CheckFailure:
-    from orchestration.defs.quality import FAILING_ROWS_METADATA_KEY
+    from expectations.failing_rows import FAILING_ROWS_METADATA_KEY
 
     metadata = {key: value.value for key, value in evaluation.metadata.items()}
     files: dict[str, Any] = {}
@@ -164,11 +165,15 @@ def _check_failure(evaluation: Any) -> CheckFailure:
                 if f["rows_in"] != f["rows_loaded"] + f["rows_quarantined"]
             }
         )
+    failures = dict(metadata.get("failures") or {})
+    # A dbt test is its own expectation.
+    if metadata.get("dagster_dbt/failed_row_count") is not None:
+        failures[evaluation.check_name] = metadata["dagster_dbt/failed_row_count"]
     return CheckFailure(
         asset=evaluation.asset_key.to_user_string(),
         check=evaluation.check_name,
         description=evaluation.description or "",
-        failures=dict(metadata.get("failures") or {}),
+        failures=failures,
         failing_rows=dict(metadata.get(FAILING_ROWS_METADATA_KEY) or {}),
         files=files,
     )
@@ -188,7 +193,8 @@ def _summarise(
         data = event.event_specific_data
         if not event.step_key or not data or not data.error:
             continue
-        failed_steps.append(f"{event.step_key}: {data.error.message.strip().splitlines()[0]}")
+        message = " ".join(data.error.message.split())  # dbt's spans lines; one is enough
+        failed_steps.append(f"{event.step_key}: {message[:_STEP_MESSAGE_CHARS]}")
         user_data = getattr(data, "user_failure_data", None)
         guard = user_data.metadata.get(PUBLISH_GUARD_METADATA_KEY) if user_data else None
         if guard is not None:

@@ -85,7 +85,14 @@ def _last_run(instance: Any) -> dict[str, Any] | None:
                     key: value.value
                     for key, value in evaluation.metadata.items()
                     if key
-                    in ("per_file", "refused_files", "failures", "failing_rows", "data_docs_index")
+                    in (
+                        "per_file",
+                        "refused_files",
+                        "failures",
+                        "failing_rows",
+                        "data_docs_index",
+                        "dagster_dbt/failed_row_count",
+                    )
                 },
             }
         )
@@ -314,7 +321,7 @@ def _print_text(status: dict[str, Any]) -> None:
             for line in check_failure_lines(
                 f"{check['asset']}:{check['check']}",
                 check["description"] or "",
-                metadata.get("failures") or {},
+                metadata.get("failures") or _dbt_failures(check),
                 metadata.get("failing_rows") or {},
                 metadata.get("refused_files") or {},
             ):
@@ -349,6 +356,12 @@ def _print_text(status: dict[str, Any]) -> None:
         f"\nSchedule: {schedule['cron']} ({schedule['timezone']}), next {schedule['next'][0]}; "
         f"sensor watches {status['landing']}"
     )
+
+
+def _dbt_failures(check: dict[str, Any]) -> dict[str, int | None]:
+    """A failed dbt test counts its failing rows under its own name."""
+    count = check["metadata"].get("dagster_dbt/failed_row_count")
+    return {} if count is None else {check["check"]: count}
 
 
 def print_status(as_json: bool = False) -> bool:

@@ -111,7 +111,7 @@ def test_log_files_are_named_per_warehouse_and_pruned(tmp_path: Path) -> None:
 
 
 def test_dbt_nodes_are_counted_from_its_structured_log() -> None:
-    from orchestration.dbt_progress import DbtBuildTally
+    from orchestration.dbt_results import DbtBuildTally
 
     def event(name: str, level: str = "info", msg: str = "", **data: object) -> dict:
         return {"info": {"name": name, "level": level, "msg": msg}, "data": data}

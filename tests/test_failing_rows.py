@@ -150,3 +150,95 @@ def test_a_transition_is_traced_by_its_source_history_row(connection) -> None:
         )
         == []
     )
+
+
+def test_rows_behind_failed_dbt_tests(connection) -> None:
+    from expectations.failing_rows import failing_rows_of_test
+
+    raw = ("raw_salesforce", "opportunity")
+
+    def rows(sql: str, relation=None, column=None) -> list[tuple[Any, ...]]:
+        found = failing_rows_of_test(connection, sql, relation, column)
+        return [(r.source_file, r.source_row, r.values) for r in found]
+
+    # dbt's `unique` returns the duplicated value and its count: both rows holding it.
+    unique = (
+        "select id as unique_field, count(*) as n_records from raw_salesforce.opportunity"
+        " where id is not null group by id having count(*) > 1"
+    )
+    assert rows(unique, raw, "id") == [
+        ("salesforce/Opportunity.csv", 3, {"id": "o3"}),
+        ("salesforce/Opportunity_2025-05-01.csv", 1, {"id": "o3"}),
+    ]
+    # `not_null` returns the null values: the row holding the null.
+    not_null = "select stage_name from raw_salesforce.opportunity where stage_name is null"
+    assert rows(not_null, raw, "stage_name") == [
+        ("salesforce/Opportunity_2025-05-01.csv", 1, {"stage_name": None})
+    ]
+    # A singular test on a mart returns mart rows: traced through their keys.
+    singular = "select opportunity_id from marts.fct_opportunities where current_stage = 'lost'"
+    assert rows(singular) == [
+        ("hubspot/hubspot-crm-exports-all-deals.csv", 4, {"opportunity_id": "hubspot:77"})
+    ]
+
+
+def test_failed_dbt_test_results_carry_their_failing_rows(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    from orchestration.dbt_results import with_failing_rows
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(SQL)
+    test_id = "test.crm.unique_opportunity_id"
+    invocation = SimpleNamespace(
+        manifest={
+            "nodes": {
+                test_id: {
+                    "unique_id": test_id,
+                    "column_name": "id",
+                    "attached_node": None,
+                    "depends_on": {"nodes": ["source.crm.salesforce.opportunity"]},
+                }
+            },
+            "sources": {
+                "source.crm.salesforce.opportunity": {
+                    "schema": "raw_salesforce",
+                    "identifier": "opportunity",
+                    "name": "opportunity",
+                }
+            },
+        },
+        get_artifact=lambda name: {
+            "results": [
+                {
+                    "unique_id": test_id,
+                    "compiled_code": "select id as unique_field, count(*) as n_records"
+                    " from raw_salesforce.opportunity group by id having count(*) > 1",
+                }
+            ]
+        },
+    )
+    failed = dg.AssetCheckResult(
+        asset_key=dg.AssetKey(["salesforce", "opportunity"]),
+        check_name="unique_opportunity_id",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"unique_id": test_id, "dagster_dbt/failed_row_count": 1},
+    )
+
+    (result,) = with_failing_rows([failed], invocation, warehouse)
+
+    assert result.passed is False and result.check_name == "unique_opportunity_id"
+    assert result.metadata["failing_rows"].value == {
+        "unique_opportunity_id": [
+            {"source_file": "salesforce/Opportunity.csv", "source_row": 3, "values": {"id": "o3"}},
+            {
+                "source_file": "salesforce/Opportunity_2025-05-01.csv",
+                "source_row": 1,
+                "values": {"id": "o3"},
+            },
+        ]
+    }

@@ -26,6 +26,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from expectations.failing_rows import FAILING_ROWS_METADATA_KEY
 from expectations.spec import SuiteSpec
 from expectations.suites import ALL_SUITES
 from orchestration import settings
@@ -35,8 +36,6 @@ from orchestration.progress import progress, step_line
 from orchestration.resources import WarehouseWriter
 
 ACCOUNTING_CHECK = "ingestion_accounting"
-#: Check metadata: expectation label -> a few failing rows with their export file and row.
-FAILING_ROWS_METADATA_KEY = "failing_rows"
 _SAMPLED_EXPECTATIONS = 5
 _SAMPLED_ROWS = 3
 

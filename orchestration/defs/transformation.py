@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration import settings
-from orchestration.dbt_progress import DbtBuildTally
+from orchestration.dbt_results import DbtBuildTally, is_blocking_failure, with_failing_rows
 from orchestration.freshness import marts_freshness_policy
 from orchestration.progress import pause_point, progress, progress_bar, step_line
 from orchestration.publish_guard import SHRINK_GUARD_META_KEY
@@ -114,6 +114,10 @@ def kpi_dbt_models(
         args += ["--vars", f"{{as_of_date: '{config.as_of_date}'}}"]
     context.log.info(f"dbt {' '.join(args)} into {warehouse.path}")
     tally = DbtBuildTally()
+    # Failed blocking tests are told once dbt has ended, with a few of their failing rows
+    # (the warehouse is dbt's while it runs).
+    held: list[dg.AssetCheckResult] = []
+    invocation = None
     try:
         invocation = dbt.cli(args, context=context)
         # dbt is a child process: if this process is killed, the next refresh stops it.
@@ -124,22 +128,29 @@ def kpi_dbt_models(
                 tally.observe(raw.raw_event)
                 if bar is not None:
                     bar.update(len(tally.finished), tally.total)
-                yield from raw.to_default_asset_events(
+                for event in raw.to_default_asset_events(
                     manifest=invocation.manifest,
                     dagster_dbt_translator=invocation.dagster_dbt_translator,
                     context=context,
                     target_path=invocation.target_path,
                     project=invocation.project,
-                )
+                ):
+                    if is_blocking_failure(event):
+                        held.append(event)  # type: ignore[arg-type]
+                    else:
+                        yield event
                 if not paused and len(tally.finished) > 0:
                     paused = True
                     pause_point("dbt:build")
     except Exception as error:
+        if invocation is not None:
+            yield from with_failing_rows(held, invocation, warehouse.path)
         for message in tally.errors[:5]:
             progress(context, f"dbt error: {message.splitlines()[0][:300]}", warning=True)
         progress(context, step_line("dbt build", f"FAILED, {tally.summary}"), warning=True)
         retry_if_transient(context, error)
         raise
+    yield from with_failing_rows(held, invocation, warehouse.path)
     progress(context, step_line("dbt build", tally.summary, time.perf_counter() - started))
 
 
