@@ -1,7 +1,7 @@
 """Refreshes as a user runs them: `crmkpi refresh` in a subprocess, timed, its memory sampled.
 
-Each run gets its own Dagster instance directory (DAGSTER_HOME), so the benchmark neither
-reads nor disturbs the repository's `.dagster_home`; the step timings of the run are read
+Each run gets its own Dagster instance directory (CRMKPI_DAGSTER_HOME), so the benchmark
+neither reads nor disturbs a warehouse's own instance; the step timings of the run are read
 back from that instance afterwards.
 """
 
@@ -45,7 +45,7 @@ def crmkpi_command(override: str | None = None) -> list[str]:
 
 def refresh_environment(dagster_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRMKPI_")}
-    env["DAGSTER_HOME"] = str(dagster_home.resolve())
+    env["CRMKPI_DAGSTER_HOME"] = str(dagster_home.resolve())
     return env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from orchestration import settings
 
@@ -19,52 +20,139 @@ def _demo_data(args: argparse.Namespace) -> int:
         print(f"{out} already holds exports; leaving them as they are")
         return 0
     manifest = generate_demo_exports(out, scale=args.scale, seed=args.seed)
-    print(f"wrote {args.scale} demo exports (seed {args.seed}) to {out}")
-    for name, count in sorted(manifest.row_counts.items()):
-        print(f"  {name:<40} {count:>10,}")
+    files = sum(1 for path in out.rglob("*") if path.is_file())
+    rows = sum(manifest.row_counts.values())
+    print(
+        f"wrote {args.scale} demo exports (seed {args.seed}) to {out}: {files} files, {rows:,} rows"
+    )
+    if args.verbose:
+        for name, count in sorted(manifest.row_counts.items()):
+            print(f"  {name:<40} {count:>10,}")
     return 0
+
+
+# Exit codes of `crmkpi refresh` (README, "Operating it").
+EXIT_OK = 0
+EXIT_FAILED = 1  # a step or blocking check failed: the published warehouse is unchanged
+EXIT_REFRESH_RUNNING = 3  # refused: another refresh of this warehouse is running
+EXIT_NO_EXPORTS = 4  # refused: the landing folder is missing or holds no export files
+EXIT_SHRINK_BLOCKED = 5  # built and checked, but the publish guard kept the published file
+
+_WARNINGS_SHOWN = 10
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from orchestration.refresh import RefreshAlreadyRunningError, run_refresh
+    from orchestration.console import Console, new_log_path
+    from orchestration.refresh import (
+        LandingFolderError,
+        RefreshAlreadyRunningError,
+        check_landing,
+        run_refresh,
+    )
 
+    settings.export_environment(args.landing, args.warehouse, args.published)
+    working, landing = settings.warehouse_path(), settings.landing_dir()
+    try:
+        check_landing(landing)
+    except LandingFolderError as error:
+        print(
+            f"refresh refused: {error}. Nothing was read or published; the published warehouse "
+            "is unchanged. Point --landing (or $CRMKPI_LANDING_DIR) at the folder that holds "
+            "one sub-folder of export files per source.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_EXPORTS
+    console = Console(sys.stdout)
+    log_path = None if args.verbose else new_log_path(settings.refresh_logs_dir(), working)
+    console.line(f"refresh {working} from {landing}")
+    if log_path is not None:
+        console.line(f"log: {log_path}")
     try:
         result = run_refresh(
-            landing=args.landing,
-            warehouse=args.warehouse,
             as_of_date=args.as_of,
             full_refresh=args.full_refresh,
-            log_level="INFO" if args.verbose else "WARNING",
+            log_level="INFO",
             wait_seconds=args.wait,
-            published=args.published,
-            show_progress=not args.verbose,
+            allow_shrink=args.allow_shrink,
+            console=console,
+            log_path=log_path,
         )
     except RefreshAlreadyRunningError as error:
         print(f"refresh refused: {error}", file=sys.stderr)
-        return 3
-    for run_id in result.recovered_runs:
-        print(f"recovered interrupted run {run_id}", file=sys.stderr)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if not result.success:
-        print(f"refresh FAILED (run {result.run_id}, {result.elapsed_s:.1f} s)", file=sys.stderr)
-        for step in result.failed_steps:
-            print(f"  failed step  {step}", file=sys.stderr)
-        for check in result.failed_checks:
-            print(f"  failed check {check}", file=sys.stderr)
-        if result.skipped_steps:
-            print(f"  skipped      {', '.join(result.skipped_steps)}", file=sys.stderr)
+        return EXIT_REFRESH_RUNNING
+    except Exception as error:
+        if log_path is None:
+            raise
+        import traceback
+
+        with log_path.open("a", encoding="utf-8") as log:
+            traceback.print_exc(file=log)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         print(
-            f"published warehouse unchanged: {result.published_path} (last good refresh)",
+            f"refresh crashed: {type(error).__name__}: {first}\n"
+            f"published warehouse unchanged; traceback in {log_path}",
             file=sys.stderr,
         )
-        return 1
-    print(f"refresh succeeded (run {result.run_id}, {result.elapsed_s:.1f} s)")
-    if not args.quiet and result.published and result.published_path:
-        from orchestration.summary import print_kpi_summary
+        return EXIT_FAILED
+    return _report_refresh(result, quiet=args.quiet)
 
-        print_kpi_summary(result.published_path)
-    return 0
+
+def _report_refresh(result: Any, quiet: bool) -> int:
+    """Print the outcome of a refresh (failures with their rows and files); its exit code."""
+    from orchestration.refresh_report import CORRECTION_HINT, check_failure_lines, wrapped
+
+    for run_id in result.recovered_runs:
+        print(f"recovered interrupted run {run_id}", file=sys.stderr)
+    for warning in result.warnings[:_WARNINGS_SHOWN]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(result.warnings) > _WARNINGS_SHOWN:
+        print(
+            f"warning: {len(result.warnings) - _WARNINGS_SHOWN} more; see `crmkpi status`",
+            file=sys.stderr,
+        )
+    log = f"full log: {result.log_path}" if result.log_path else None
+    if result.success and result.published:
+        print(f"refresh succeeded (run {result.run_id}, {result.elapsed_s:.1f} s)")
+        if not quiet and result.published_path:
+            from orchestration.summary import print_kpi_summary
+
+            print_kpi_summary(result.published_path)
+        return EXIT_OK
+    lines = [f"refresh FAILED (run {result.run_id}, {result.elapsed_s:.1f} s)"]
+    for step in result.failed_steps:
+        if result.shrink_blocked and step.startswith("published_marts:"):
+            continue  # told below, with the reasons
+        if "DagsterAssetCheckFailedError" in step:
+            continue  # the failed checks are told below, one by one
+        lines.append(f"  failed step  {step}")
+    for failure in result.check_failures:
+        lines += [
+            f"  {line}"
+            for line in check_failure_lines(
+                failure.label,
+                failure.description,
+                failure.failures,
+                failure.failing_rows,
+                failure.files,
+            )
+        ]
+    if result.skipped_steps:
+        lines.append(f"  skipped      {', '.join(result.skipped_steps)}")
+    if result.check_failures:
+        lines += wrapped(CORRECTION_HINT)
+    if result.shrink_blocked:
+        lines.append("  not published: the marts were built and checked, but publishing them")
+        lines.append("  would replace the published data with far fewer rows:")
+        lines += [f"    {reason}" for reason in result.shrink_blocked]
+        lines += wrapped(
+            "If the drop is expected (records deleted or retracted on purpose), publish anyway:"
+        )
+        lines.append("    crmkpi refresh --allow-shrink")
+    lines.append(f"published warehouse unchanged: {result.published_path} (last good refresh)")
+    if log:
+        lines.append(log)
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_SHRINK_BLOCKED if result.shrink_blocked else EXIT_FAILED
 
 
 def _retract(args: argparse.Namespace) -> int:
@@ -89,18 +177,18 @@ def _status(args: argparse.Namespace) -> int:
     from orchestration.status import print_status
 
     settings.export_environment(args.landing, args.warehouse, args.published)
-    print_status(as_json=args.json)
-    return 0
+    return 0 if print_status(as_json=args.json) else 1
 
 
 def _ui(args: argparse.Namespace) -> int:
-    import os
     import shutil
+
+    from orchestration.supervise import run_supervised
 
     settings.export_environment(args.landing, args.warehouse)
     dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
-    os.execv(dagster, [dagster, "dev", "-m", "orchestration.definitions", "-p", str(args.port)])
-    return 0  # not reached: exec replaces this process
+    command = [dagster, "dev", "-m", "orchestration.definitions"]
+    return run_supervised([*command, "-h", args.host, "-p", str(args.port)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,9 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--if-empty", action="store_true", help="do nothing when the folder already has files"
     )
+    demo.add_argument("--verbose", action="store_true", help="list the rows of every file")
     demo.set_defaults(handler=_demo_data)
 
-    refresh = commands.add_parser("refresh", help="ingest, build, test: run the kpi_refresh job")
+    refresh = commands.add_parser(
+        "refresh",
+        help="ingest, build, test, publish: run the kpi_refresh job",
+        description=(
+            "Exit codes: 0 published; 1 a step or blocking check failed; 3 another refresh of "
+            "this warehouse is running; 4 the landing folder is missing or empty; 5 built and "
+            "checked, but not published because tables lost too many rows (--allow-shrink). "
+            "The published warehouse is unchanged unless the exit code is 0."
+        ),
+    )
     refresh.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")
     refresh.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
     refresh.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: latest export date)")
@@ -135,8 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="if another refresh is running, wait up to this long (default: refuse at once)",
     )
+    refresh.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even if marts or raw tables lost more rows than publish_max_shrink_percent",
+    )
     refresh.add_argument("--quiet", action="store_true", help="skip the KPI summary")
-    refresh.add_argument("--verbose", action="store_true", help="print every Dagster event")
+    refresh.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every Dagster event and dbt's node log here instead of into the log file",
+    )
     refresh.set_defaults(handler=_refresh)
 
     retract = commands.add_parser(
@@ -164,7 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     retract.set_defaults(handler=_retract)
 
     status = commands.add_parser(
-        "status", help="last refresh, its checks, mart freshness, quarantine, warehouse files"
+        "status",
+        help="last refresh, its checks, mart freshness, quarantine, warehouse files",
+        description=(
+            "Exit code 0 when marts are published, fresh, and the last finished refresh "
+            "succeeded; 1 otherwise (the JSON's top-level `ok` and `problems` say why)."
+        ),
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")
@@ -184,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", help="open the Dagster UI on this repository's instance")
     ui.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")
     ui.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=_ui)
     return parser

@@ -53,6 +53,25 @@ def landing_files(landing: Path) -> Iterable[tuple[str, Path]]:
             yield relative.as_posix(), path
 
 
+def landing_problem(landing: Path, source_folders: Iterable[str]) -> str | None:
+    """Why `landing` cannot be refreshed from, or None when it holds export files.
+
+    A refresh of a missing or empty landing folder would read nothing and could publish marts
+    built from nothing, so it is refused. Exports live in one sub-folder per source; files
+    elsewhere (a manifest, a folder named after no source) are not exports.
+    """
+    folders = sorted(source_folders)
+    expected = ", ".join(f"{name}/" for name in folders)
+    if not landing.exists():
+        return f"landing folder {landing} does not exist"
+    if not landing.is_dir():
+        return f"landing folder {landing} is not a folder"
+    for name in folders:
+        if next(iter(landing_files(landing / name)), None) is not None:
+            return None
+    return f"landing folder {landing} holds no export files (none in {expected})"
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

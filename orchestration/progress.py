@@ -1,15 +1,21 @@
-"""Concise progress lines for long steps: always in the Dagster log, and on stdout for the CLI.
+"""Step lines and progress bars: always in the Dagster log, and on the console for the CLI.
 
-`crmkpi refresh` sets CRMKPI_PROGRESS=1 so a person at the terminal sees what a refresh is
-doing (dbt streams its own lines); runs in the Dagster UI show the same lines in their log.
+`crmkpi refresh` runs the job in its own process and makes its :class:`~orchestration.console.
+Console` the active one for the run (:func:`showing_progress`), so a person at the terminal
+sees one line per step and a bar during long steps; runs launched from the Dagster UI, the
+schedule or the sensor have no console and show the same lines in their run log.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, Protocol
 
-PROGRESS_ENV = "CRMKPI_PROGRESS"
+from orchestration.console import Console
+
+_console: Console | None = None
 
 
 class _HasLog(Protocol):
@@ -17,10 +23,44 @@ class _HasLog(Protocol):
     def log(self) -> object: ...
 
 
-def progress(context: _HasLog, message: str) -> None:
-    context.log.info(message)  # type: ignore[attr-defined]
-    if os.environ.get(PROGRESS_ENV) == "1":
-        print(f"  {message}", flush=True)
+@contextmanager
+def showing_progress(console: Console | None) -> Iterator[None]:
+    """Make `console` receive the step lines and bars of the steps run in this process."""
+    global _console
+    previous, _console = _console, console
+    try:
+        yield
+    finally:
+        _console = previous
+
+
+def active_console() -> Console | None:
+    return _console
+
+
+def step_line(label: str, summary: str, seconds: float | None = None) -> str:
+    """`ingest salesforce  65,793 rows from 6 files ... (1.2 s)`: one step, one line."""
+    timing = f" ({seconds:.1f} s)" if seconds is not None else ""
+    return f"{label:<18} {summary}{timing}"
+
+
+def progress(context: _HasLog, message: str, warning: bool = False) -> None:
+    log: Any = context.log
+    (log.warning if warning else log.info)(message)
+    if _console is not None:
+        _console.line(message)
+
+
+def progress_bar(
+    label: str, total: int | None, unit: str, poll: Callable[[], int] | None = None
+) -> Any:
+    """A progress bar on the active console (a no-op without one). With `poll`, a background
+    thread reads the count; otherwise call `update(done)` on what the context manager yields."""
+    if _console is None:
+        return nullcontext(None)
+    if poll is not None:
+        return _console.polled_bar(label, total, unit, poll)
+    return _console.bar(label, total, unit)
 
 
 def pause_point(name: str) -> None:
@@ -33,5 +73,9 @@ def pause_point(name: str) -> None:
         return
     import time
 
-    print(f"crmkpi: paused at {name} (pid {os.getpid()})", flush=True)
+    message = f"crmkpi: paused at {name} (pid {os.getpid()})"
+    if _console is not None:
+        _console.line(message)
+    else:
+        print(message, flush=True)
     time.sleep(600)

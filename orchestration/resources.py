@@ -13,7 +13,7 @@ first step, and torn down after the last, so it holds the refresh lock for the w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,14 +33,19 @@ def prepare_for_writing(
     warehouse: Path,
     log: dg.DagsterLogManager | None = None,
     current_run_id: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Recover interrupted runs and wait until the DuckDB file can be written."""
+    """Recover interrupted runs and wait until the DuckDB file can be written.
 
-    def say(message: str) -> None:
-        if log is not None:
-            log.warning(message)
-        else:
-            print(f"  {message}", flush=True)
+    What it does is told to `log` (a run's log), else to `say`, else printed.
+    """
+    if say is None:
+
+        def say(message: str) -> None:
+            if log is not None:
+                log.warning(message)
+            else:
+                print(f"  {message}", flush=True)
 
     recovered = recover_interrupted_runs(instance, warehouse, say, current_run_id)
     wait_until_writable(warehouse, DUCKDB_BUSY_TIMEOUT_SECONDS, say)

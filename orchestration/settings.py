@@ -6,7 +6,10 @@
 | `CRMKPI_WAREHOUSE` | `<repo>/warehouse/crm_kpi.duckdb` (the working file: refreshes only) |
 | `CRMKPI_PUBLISHED_WAREHOUSE` | `<warehouse dir>/published/<warehouse name>` (what BI reads) |
 | `CRMKPI_DBT_PROJECT_DIR` | `<repo>/dbt_project` |
-| `DAGSTER_HOME` | `<repo>/.dagster_home` (its dagster.yaml links to `<repo>/dagster.yaml`) |
+| `CRMKPI_DAGSTER_HOME` | `<warehouse dir>/.<warehouse stem>_dagster` (one instance per warehouse) |
+
+`DAGSTER_HOME` is not read: it is *set* from the above for Dagster and every child process, so
+a refresh of one warehouse never sees the runs, check results or pool slots of another.
 
 Operating options come from the environment, else from `crmkpi.yaml` (path in `CRMKPI_CONFIG`,
 default `<repo>/crmkpi.yaml`; optional), else the defaults below. They are read when the
@@ -22,6 +25,7 @@ Dagster definitions load, so restart `make ui` / the daemon after changing them.
 | `lock_wait_seconds` | `CRMKPI_LOCK_WAIT_SECONDS` | `3600` (scheduled runs wait this long) |
 | `publish_free_text` | `CRMKPI_PUBLISH_FREE_TEXT` | `false` (activity subjects stay unpublished) |
 | `published_file_mode` | `CRMKPI_PUBLISHED_FILE_MODE` | `0640` (the published file's mode) |
+| `publish_max_shrink_percent` | `CRMKPI_PUBLISH_MAX_SHRINK_PERCENT` | `50` (publish guard) |
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ WAREHOUSE_ENV = "CRMKPI_WAREHOUSE"
 PUBLISHED_WAREHOUSE_ENV = "CRMKPI_PUBLISHED_WAREHOUSE"
 DBT_PROJECT_ENV = "CRMKPI_DBT_PROJECT_DIR"
 CONFIG_ENV = "CRMKPI_CONFIG"
+DAGSTER_HOME_ENV = "CRMKPI_DAGSTER_HOME"
 
 # Every process touching the warehouse (dlt, dbt, GX, publish) holds at most one writer lock at
 # a time; one pool name keeps Dagster from running two of those steps at once.
@@ -54,6 +59,7 @@ _OPTIONS: dict[str, tuple[str, Any]] = {
     "lock_wait_seconds": ("CRMKPI_LOCK_WAIT_SECONDS", 3600),
     "publish_free_text": ("CRMKPI_PUBLISH_FREE_TEXT", False),
     "published_file_mode": ("CRMKPI_PUBLISHED_FILE_MODE", "0640"),
+    "publish_max_shrink_percent": ("CRMKPI_PUBLISH_MAX_SHRINK_PERCENT", 50.0),
 }
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
@@ -155,9 +161,17 @@ def dbt_project_dir() -> Path:
     return _path_from_env(DBT_PROJECT_ENV, REPO_ROOT / "dbt_project")
 
 
+def refresh_logs_dir() -> Path:
+    """Where `crmkpi refresh` writes its full log (dbt's node log, Dagster's events)."""
+    return warehouse_path().parent / "logs"
+
+
 def dagster_home() -> Path:
-    """The instance directory, created on first use with this repo's dagster.yaml."""
-    home = _path_from_env("DAGSTER_HOME", REPO_ROOT / ".dagster_home")
+    """The Dagster instance of the working warehouse, created on first use with this repo's
+    dagster.yaml: runs, check results, pool slots and sensor cursors of one warehouse never
+    meet another's (the UI shows the warehouse it was started for)."""
+    working = warehouse_path()
+    home = _path_from_env(DAGSTER_HOME_ENV, working.parent / f".{working.stem}_dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and INSTANCE_CONFIG.exists():

@@ -1,9 +1,13 @@
 """`crmkpi status`: the last refresh, its checks, mart freshness, quarantine, and the two files.
 
-Reads the Dagster instance and the *published* warehouse only (read-only). It never opens
-the working warehouse, so it can run at any time without blocking a refresh or being
-blocked by one. Whether a refresh is running is read from the lock file's contents, without
-taking the lock.
+Reads the warehouse's Dagster instance and the *published* warehouse only (read-only). It
+never opens the working warehouse, so it can run at any time without blocking a refresh or
+being blocked by one. Whether a refresh is running is read from the lock file's contents,
+without taking the lock.
+
+`ok` (top-level in the JSON; the exit code is 0 exactly when it is true) says whether BI
+reads good data: marts are published, the last *finished* refresh succeeded (one in progress
+does not count yet), and the published marts are fresh. `problems` says why not.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from typing import Any
 
 from orchestration import settings
 from orchestration.locking import lock_file
+from orchestration.refresh_report import check_failure_lines
 
 JOB_NAME = "kpi_refresh"
 PUBLISHED_MARTS = "published_marts"
+_FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
 
 def _ts(value: float | None) -> str | None:
@@ -78,7 +84,15 @@ def _last_run(instance: Any) -> dict[str, Any] | None:
                 "metadata": {
                     key: value.value
                     for key, value in evaluation.metadata.items()
-                    if key in ("per_file", "refused_files", "failures", "data_docs_index")
+                    if key
+                    in (
+                        "per_file",
+                        "refused_files",
+                        "failures",
+                        "failing_rows",
+                        "data_docs_index",
+                        "dagster_dbt/failed_row_count",
+                    )
                 },
             }
         )
@@ -95,6 +109,7 @@ def _last_run(instance: Any) -> dict[str, Any] | None:
     return {
         "run_id": run.run_id,
         "status": run.status.value,
+        "log_file": run.tags.get("crmkpi/log_file"),
         "trigger": run.tags.get("crmkpi/trigger") or run.tags.get("dagster/schedule_name"),
         "started_at": _ts(record.start_time),
         "ended_at": _ts(record.end_time),
@@ -194,23 +209,64 @@ def _published(published: Path) -> dict[str, Any]:
     return info
 
 
+def _last_finished_run(instance: Any) -> dict[str, Any] | None:
+    import dagster as dg
+
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(
+            job_name=JOB_NAME, statuses=[dg.DagsterRunStatus(s) for s in _FINISHED]
+        ),
+        limit=1,
+    )
+    if not records:
+        return None
+    run = records[0].dagster_run
+    return {"run_id": run.run_id, "status": run.status.value}
+
+
+def _problems(
+    published: dict[str, Any], last_finished: dict[str, Any] | None, freshness: list[Any]
+) -> list[str]:
+    """Why BI does not read good, fresh data right now (empty when it does)."""
+    problems: list[str] = []
+    if not published.get("exists"):
+        problems.append(f"nothing is published at {published['path']}; run `crmkpi refresh`")
+    if last_finished is not None and last_finished["status"] != "SUCCESS":
+        problems.append(
+            f"the last refresh (run {last_finished['run_id']}) ended {last_finished['status']}; "
+            "the published marts are those of the last good one"
+        )
+    published_state = next((r for r in freshness if r["asset"] == PUBLISHED_MARTS), None)
+    if published.get("exists") and published_state and published_state["state"] == "FAIL":
+        problems.append(
+            f"the published marts are {published_state['age_hours']:.1f} h old, older than "
+            f"marts_max_age_hours ({published_state['max_age_hours']:.0f} h)"
+        )
+    return problems
+
+
 def collect_status() -> dict[str, Any]:
     import dagster as dg
 
     working = settings.warehouse_path()
-    published = settings.published_warehouse_path()
+    published_path = settings.published_warehouse_path()
     running = _running_refresh(working)
     with dg.DagsterInstance.get() as instance:
         last_run = _last_run(instance)
+        last_finished = _last_finished_run(instance)
         freshness = _freshness(instance)
+    published = _published(published_path)
+    problems = _problems(published, last_finished, freshness)
     return {
+        "ok": not problems,
+        "problems": problems,
         "working_warehouse": {
             "path": str(working),
             "exists": working.is_file(),
             "refresh_running_pid": running,
             "note": "written by refreshes only; BI tools read the published warehouse",
         },
-        "published_warehouse": _published(published),
+        "published_warehouse": published,
         "last_run": last_run,
         "freshness": freshness,
         "schedule": {
@@ -224,7 +280,10 @@ def collect_status() -> dict[str, Any]:
 
 def _print_text(status: dict[str, Any]) -> None:
     working, published = status["working_warehouse"], status["published_warehouse"]
-    print("Warehouse files")
+    print("OK: published marts are good and fresh" if status["ok"] else "NOT OK")
+    for problem in status["problems"]:
+        print(f"  {problem}")
+    print("\nWarehouse files")
     print(f"  published  {published['path']}  <- BI tools connect here (read-only)")
     if published.get("exists"):
         print(
@@ -258,9 +317,17 @@ def _print_text(status: dict[str, Any]) -> None:
             f"{len(checks['warnings'])} warnings (of {checks['total']})"
         )
         for check in checks["failed"]:
-            print(f"    FAILED {check['asset']}:{check['check']}  {check['description'] or ''}")
-            for label, count in (check["metadata"].get("failures") or {}).items():
-                print(f"           {label}: {count} unexpected")
+            metadata = check["metadata"]
+            for line in check_failure_lines(
+                f"{check['asset']}:{check['check']}",
+                check["description"] or "",
+                metadata.get("failures") or _dbt_failures(check),
+                metadata.get("failing_rows") or {},
+                metadata.get("refused_files") or {},
+            ):
+                print(f"    {line}")
+        if run.get("log_file"):
+            print(f"  log: {run['log_file']}")
         for check in checks["warnings"]:
             print(f"    warn   {check['asset']}:{check['check']}  {check['description'] or ''}")
 
@@ -291,9 +358,17 @@ def _print_text(status: dict[str, Any]) -> None:
     )
 
 
-def print_status(as_json: bool = False) -> None:
+def _dbt_failures(check: dict[str, Any]) -> dict[str, int | None]:
+    """A failed dbt test counts its failing rows under its own name."""
+    count = check["metadata"].get("dagster_dbt/failed_row_count")
+    return {} if count is None else {check["check"]: count}
+
+
+def print_status(as_json: bool = False) -> bool:
+    """Print the status; return whether it is `ok`."""
     status = collect_status()
     if as_json:
         print(json.dumps(status, indent=2, default=str))
     else:
         _print_text(status)
+    return bool(status["ok"])

@@ -19,15 +19,54 @@ def test_definitions_load_with_one_lineage_graph() -> None:
     assert dg.AssetKey(["calendar", "calendar_event"]) in raw_keys
     assert dg.AssetKey(["targets", "sales_target"]) in raw_keys
 
-    # Every dbt source is a dlt asset: nothing in the graph is an unmaterializable stub.
-    assert materializable == set(graph.get_all_asset_keys())
+    # Lineage starts at the export folders: one observable source asset per landing
+    # sub-folder, upstream of the raw tables loaded from it.
+    landing = {key for key in graph.get_all_asset_keys() if key.path[0] == "landing"}
+    assert landing == {dg.AssetKey(["landing", family.name]) for family in SOURCE_FAMILIES}
+    assert all(graph.get(key).is_observable for key in landing)
+    for key in raw_keys:
+        assert set(graph.get(key).parent_keys) == {dg.AssetKey(["landing", key.path[0]])}, key
 
-    # The KPI mart reaches back to the raw Salesforce opportunities.
+    # Every dbt source is a dlt asset: nothing else in the graph is an unmaterializable stub.
+    assert materializable == set(graph.get_all_asset_keys()) - landing
+
+    # The KPI mart reaches back to the raw Salesforce opportunities and their export folder.
     mart = dg.AssetKey(["marts", "kpi_rep_period_performance"])
     assert mart in materializable
     ancestors = _ancestors(graph, mart)
     assert dg.AssetKey(["salesforce", "opportunity"]) in ancestors
     assert dg.AssetKey(["targets", "sales_target"]) in ancestors
+    assert {dg.AssetKey(["landing", "salesforce"]), dg.AssetKey(["landing", "targets"])} <= (
+        ancestors
+    )
+
+
+def test_observing_a_landing_folder_versions_its_export_files(tmp_path, monkeypatch) -> None:
+    from dagster._core.definitions.observe import observe as observe_assets
+
+    from orchestration.defs.ingestion import landing_folder_assets
+
+    salesforce = next(a for a in landing_folder_assets if a.key.path == ["landing", "salesforce"])
+    folder = tmp_path / "landing" / "salesforce"
+    folder.mkdir(parents=True)
+    (folder / "Opportunity.csv").write_text("Id\n1\n")
+    (folder / "crmkpi.yml").write_text("timezone: UTC\n")  # settings, not an export
+    monkeypatch.setenv("CRMKPI_LANDING_DIR", str(tmp_path / "landing"))
+
+    def observe() -> tuple[str, dict]:
+        with dg.instance_for_test() as instance:
+            result = observe_assets([salesforce], instance=instance)
+            (event,) = result.get_asset_observation_events()
+        observation = event.event_specific_data.asset_observation
+        metadata = {k: v.value for k, v in observation.metadata.items()}
+        return observation.tags["dagster/data_version"], metadata
+
+    first, metadata = observe()
+    assert metadata["files"] == 1 and metadata["bytes"] == len("Id\n1\n")
+    assert observe()[0] == first  # nothing changed: same version
+    (folder / "Task.csv").write_text("Id\n")
+    second, metadata = observe()
+    assert second != first and metadata["files"] == 2
 
 
 def _ancestors(graph: object, key: dg.AssetKey) -> set[dg.AssetKey]:
@@ -72,6 +111,14 @@ def test_published_marts_is_downstream_of_every_mart_and_gated_by_blocking_check
     marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
     assert marts >= {dg.AssetKey(["marts", "kpi_rep_period_performance"])}
     assert set(graph.get(PUBLISHED_MARTS_KEY).parent_keys) == marts
+
+    # The publish guard compares every mart but the current-state lists (dbt meta opt-out).
+    from orchestration.defs.publish import SHRINK_GUARDED_MARTS
+
+    assert {m.path[1] for m in marts} - set(SHRINK_GUARDED_MARTS) == {
+        "kpi_deal_risks",
+        "kpi_goal_plan",
+    }
 
     # Every accounting check and GX suite is blocking (dbt tests of severity error are too).
     from orchestration.defs.quality import model_quality, raw_quality

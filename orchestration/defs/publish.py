@@ -5,6 +5,8 @@ are blocking checks) and `model_quality` (blocking Great Expectations suites) ha
 Dagster skips it when a blocking check of any mart fails. As a second line of defence, for
 runs that select it without its checks (e.g. "Materialize" on this asset alone in the UI), it
 refuses to publish while the latest evaluation of any blocking mart check is a failure.
+Then the publish guard (orchestration/publish_guard.py) refuses marts or raw tables that lost
+too many rows, unless the run's config says `allow_shrink`.
 """
 
 import json
@@ -12,12 +14,19 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion.pipeline import SOURCE_FAMILIES
 from orchestration import settings
 from orchestration.defs.quality import MODEL_SUITES
-from orchestration.defs.transformation import DBT_PROJECT, MARTS_SCHEMA, kpi_dbt_models
+from orchestration.defs.transformation import (
+    DBT_PROJECT,
+    MARTS_SCHEMA,
+    SHRINK_GUARD_METADATA_KEY,
+    kpi_dbt_models,
+)
 from orchestration.freshness import marts_freshness_policy
-from orchestration.progress import progress
+from orchestration.progress import progress, step_line
 from orchestration.publish import free_text_columns, publish_marts
+from orchestration.publish_guard import RAW_ROW_COUNTS_KEY, publication_shrink
 from orchestration.resources import WarehouseWriter
 
 PUBLISHED_MARTS_KEY = dg.AssetKey("published_marts")
@@ -44,6 +53,23 @@ def withheld_columns() -> dict[str, list[str]]:
         return {}
     manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text(encoding="utf-8"))
     return free_text_columns(manifest)
+
+
+#: Marts whose row count the publish guard compares (all but those opting out in dbt meta).
+SHRINK_GUARDED_MARTS: tuple[str, ...] = tuple(
+    key.path[1]
+    for key in MART_KEYS
+    if kpi_dbt_models.specs_by_key[key].metadata.get(SHRINK_GUARD_METADATA_KEY, True)
+)
+RAW_SCHEMAS: tuple[str, ...] = tuple(family.dataset_name for family in SOURCE_FAMILIES)
+#: Step failure metadata of a publication the guard blocked: the reasons, as JSON.
+PUBLISH_GUARD_METADATA_KEY = "publish_guard"
+
+
+class PublishConfig(dg.Config):
+    """Run options of the publish step."""
+
+    allow_shrink: bool = False  # publish even when marts or raw tables lost too many rows
 
 
 def publication_blockers(
@@ -86,7 +112,7 @@ def publication_blockers(
     ),
 )
 def published_marts(
-    context: dg.AssetExecutionContext, warehouse: WarehouseWriter
+    context: dg.AssetExecutionContext, warehouse: WarehouseWriter, config: PublishConfig
 ) -> dg.MaterializeResult:
     blockers = publication_blockers(context.instance, BLOCKING_MART_CHECKS, context.run.run_id)
     if blockers:
@@ -97,19 +123,52 @@ def published_marts(
             ),
             allow_retries=False,
         )
+    shrinks, raw_rows = publication_shrink(
+        warehouse.path,
+        warehouse.published_path,
+        SHRINK_GUARDED_MARTS,
+        RAW_SCHEMAS,
+        float(settings.option("publish_max_shrink_percent")),
+    )
+    if shrinks and not config.allow_shrink:
+        reasons = [blocker.reason for blocker in shrinks]
+        progress(context, step_line("publish", f"blocked: {len(shrinks)} table(s) shrank"))
+        raise dg.Failure(
+            description=(
+                f"not publishing: {len(shrinks)} table(s) would lose too many rows; the published "
+                "warehouse keeps its last good version (publish anyway with "
+                f"`crmkpi refresh --allow-shrink`). {'; '.join(reasons[:10])}"
+            ),
+            metadata={
+                PUBLISH_GUARD_METADATA_KEY: dg.MetadataValue.json(
+                    [blocker.to_json() for blocker in shrinks]
+                )
+            },
+            allow_retries=False,
+        )
+    for blocker in shrinks:
+        progress(context, f"publishing although allowed to shrink: {blocker.reason}", warning=True)
     publication = publish_marts(
         warehouse.path,
         warehouse.published_path,
         [key.path[1] for key in MART_KEYS],
         run_id=context.run.run_id,
-        extra={"checks_required": len(BLOCKING_MART_CHECKS)},
+        extra={
+            "checks_required": len(BLOCKING_MART_CHECKS),
+            RAW_ROW_COUNTS_KEY: raw_rows,
+            "shrink_allowed": [blocker.to_json() for blocker in shrinks],
+        },
         withheld=withheld_columns(),
         file_mode=settings.published_file_mode(),
     )
     progress(
         context,
-        f"published {len(publication.row_counts)} marts to {publication.path} "
-        f"({publication.size_bytes / 1e6:.1f} MB, {publication.elapsed_s:.1f} s)",
+        step_line(
+            "publish",
+            f"{len(publication.row_counts)} marts, {publication.size_bytes / 1e6:.1f} MB "
+            f"-> {publication.path}",
+            publication.elapsed_s,
+        ),
     )
     return dg.MaterializeResult(
         metadata={

@@ -19,22 +19,25 @@ Both steps open the working warehouse read-only, in the `warehouse_writer` pool.
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
 
+from expectations.failing_rows import FAILING_ROWS_METADATA_KEY
 from expectations.spec import SuiteSpec
 from expectations.suites import ALL_SUITES
 from orchestration import settings
 from orchestration.defs.ingestion import raw_assets
 from orchestration.defs.transformation import kpi_dbt_models
-from orchestration.progress import progress
+from orchestration.progress import progress, step_line
 from orchestration.resources import WarehouseWriter
 
 ACCOUNTING_CHECK = "ingestion_accounting"
+_SAMPLED_EXPECTATIONS = 5
+_SAMPLED_ROWS = 3
 
 RAW_TABLE_KEYS: tuple[dg.AssetKey, ...] = tuple(k for assets in raw_assets for k in assets.keys)
 MODEL_KEYS: frozenset[dg.AssetKey] = frozenset(kpi_dbt_models.keys)
@@ -202,6 +205,7 @@ def suite_results(
         context_root=settings.data_quality_dir(),
         run_name=run_name,
     )
+    samples = _failing_row_samples(warehouse, suites, runs)
     for suite in suites:
         run = runs[suite.name]
         key = dg.AssetKey(list(suite.asset_key))
@@ -218,14 +222,59 @@ def suite_results(
                 metadata={"evaluation_error": dg.MetadataValue.json(run.errors)},
             )
             continue
+        metadata = run.to_metadata()
+        if suite.name in samples:
+            metadata[FAILING_ROWS_METADATA_KEY] = dg.MetadataValue.json(samples[suite.name])
         yield dg.AssetCheckResult(
             asset_key=key,
             check_name=suite.check_name,
             passed=run.success,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=None if run.success else f"{len(run.failed)} expectation(s) failed",
-            metadata=run.to_metadata(),
+            description=None
+            if run.success
+            else f"{len(run.failed)} expectation(s) failed: "
+            + "; ".join(o.label for o in run.failed[:_SAMPLED_EXPECTATIONS]),
+            metadata=metadata,
         )
+
+
+def _failing_row_samples(
+    warehouse: Path, suites: Sequence[SuiteSpec], runs: Mapping[str, Any]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """For each failed suite: expectation label -> a few failing rows with source file/row."""
+    from expectations.failing_rows import failing_rows
+    from expectations.runner import SuiteRun
+
+    failed = [
+        (suite, run)
+        for suite in suites
+        if isinstance(run := runs.get(suite.name), SuiteRun) and not run.success
+    ]
+    if not failed:
+        return {}
+    samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for suite, run in failed:
+            per_expectation: dict[str, list[dict[str, Any]]] = {}
+            for outcome in run.failed[:_SAMPLED_EXPECTATIONS]:
+                try:
+                    rows = failing_rows(
+                        connection,
+                        suite.schema,
+                        suite.table,
+                        outcome.expectation,
+                        outcome.details.get("kwargs") or {},
+                        limit=_SAMPLED_ROWS,
+                    )
+                except duckdb.Error as error:  # a sample is a courtesy: never fail the check
+                    per_expectation[outcome.label] = [{"error": str(error).splitlines()[0]}]
+                    continue
+                per_expectation[outcome.label] = [row.to_json() for row in rows]
+            samples[suite.name] = per_expectation
+    finally:
+        connection.close()
+    return samples
 
 
 def _selected(
@@ -253,9 +302,12 @@ def _summarise(
     warned = sum(1 for r in results if not r.passed and r.severity == dg.AssetCheckSeverity.WARN)
     progress(
         context,
-        f"{label}: {len(results) - len(failed) - warned} passed, {warned} warned, "
-        f"{len(failed)} failed{' ' + str(failed) if failed else ''} "
-        f"({time.perf_counter() - started:.1f} s)",
+        step_line(
+            label,
+            f"{len(results) - len(failed) - warned} passed, {warned} warned, "
+            f"{len(failed)} failed{' ' + ', '.join(failed) if failed else ''}",
+            time.perf_counter() - started,
+        ),
     )
 
 
