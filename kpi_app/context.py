@@ -154,7 +154,6 @@ def build_context(warehouse: PublishedWarehouse) -> AppContext:
         "Period grain",
         GRAINS,
         key="grain",
-        format_func=lambda g: g.capitalize(),
         bind="query-params",
     )
     available = periods(warehouse, grain, as_of)

@@ -21,13 +21,14 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ingestion.common.settings import duckdb_memory_config
+from orchestration.column_comments import PUBLISH_STEP_TABLES, TableDescription, apply_comments
 
 MARTS_SCHEMA = "marts"
 QUARANTINE_SCHEMA = "quarantine"
@@ -121,8 +122,12 @@ def publish_marts(
     marts: Iterable[str],
     run_id: str,
     extra: dict[str, object] | None = None,
+    descriptions: Mapping[str, TableDescription] | None = None,
 ) -> Publication:
     """Copy `marts` (and the quarantine summary) from `working` into a new `published` file.
+
+    `descriptions` (`schema.table` -> dbt descriptions, see column_comments) become DuckDB
+    comments on the published tables and columns, beside those of the publish step's own.
 
     Raises (leaving `published` untouched) if a mart is missing from the working warehouse.
     """
@@ -186,6 +191,7 @@ def publish_marts(
                 json.dumps(extra or {}, default=str),
             ],
         )
+        apply_comments(connection, {**(descriptions or {}), **PUBLISH_STEP_TABLES})
         connection.execute("commit")
         connection.execute("detach working")
         connection.execute("checkpoint")

@@ -48,7 +48,8 @@ def delta(column: str) -> str | None:
         return None
     if ui.is_unknown(row[column]) or ui.is_unknown(before[column]):
         return None
-    return f"{float(row[column]) - float(before[column]):+,.0f} vs previous"
+    change = float(row[column]) - float(before[column])
+    return None if change == 0 else f"{change:+,.0f} vs previous"
 
 
 st.subheader("The pyramid")
@@ -152,11 +153,12 @@ else:
     days = pd.date_range(period.start, period.end - dt.timedelta(days=1), freq="D")
     period_days = len(days)
     daily = won.set_index(pd.to_datetime(won["day"]))["won"].reindex(days, fill_value=0.0)
+    won_series, expected_series = "Won (cumulative)", "Expected (target pro rata)"
     chart_data = pd.DataFrame(
         {
             "day": days,
-            "Won (cumulative)": daily.cumsum().where(days <= pd.Timestamp(last_day)),
-            "Expected (target pro rata)": [
+            won_series: daily.cumsum().where(days <= pd.Timestamp(last_day)),
+            expected_series: [
                 float(pacing["target_amount"]) * (index + 1) / period_days
                 for index in range(period_days)
             ],
@@ -168,8 +170,12 @@ else:
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("amount:Q", title="amount (reporting currency)"),
-            color=alt.Color("series:N", title=None),
-            strokeDash=alt.StrokeDash("series:N", legend=None),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=[won_series, expected_series], range=[[1, 0], [6, 4]]),
+                legend=None,
+            ),
         )
     )
     st.altair_chart(chart, width="stretch")

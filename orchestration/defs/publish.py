@@ -10,8 +10,9 @@ refuses to publish while the latest evaluation of any blocking mart check is a f
 import dagster as dg
 
 from orchestration import settings
+from orchestration.column_comments import mart_descriptions
 from orchestration.defs.quality import MODEL_SUITES
-from orchestration.defs.transformation import MARTS_SCHEMA, kpi_dbt_models
+from orchestration.defs.transformation import DBT_PROJECT, MARTS_SCHEMA, kpi_dbt_models
 from orchestration.freshness import marts_freshness_policy
 from orchestration.progress import progress
 from orchestration.publish import publish_marts
@@ -92,6 +93,7 @@ def published_marts(
         [key.path[1] for key in MART_KEYS],
         run_id=context.run.run_id,
         extra={"checks_required": len(BLOCKING_MART_CHECKS)},
+        descriptions=mart_descriptions(DBT_PROJECT.manifest_path, MARTS_SCHEMA),
     )
     progress(
         context,
