@@ -67,13 +67,21 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kpis(args: argparse.Namespace) -> int:
-    from orchestration.summary import print_kpi_summary
-
+def _published_file(args: argparse.Namespace) -> Path | None:
+    """The published warehouse of `--warehouse` / `--published`, or None (said) if absent."""
     settings.export_environment(warehouse=args.warehouse, published=args.published)
     published = settings.published_warehouse_path()
     if not published.is_file():
         print(f"nothing published yet at {published}; run `crmkpi refresh`", file=sys.stderr)
+        return None
+    return published
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from orchestration.summary import print_kpi_summary
+
+    published = _published_file(args)
+    if published is None:
         return 1
     print_kpi_summary(published, args.by, args.grain, args.format, args.periods)
     return 0
@@ -96,10 +104,8 @@ def _mf(args: argparse.Namespace) -> int:
 
     from orchestration.app_command import metricflow_command, metricflow_environment
 
-    settings.export_environment(warehouse=args.warehouse, published=args.published)
-    published = settings.published_warehouse_path()
-    if not published.is_file():
-        print(f"nothing published yet at {published}; run `crmkpi refresh`", file=sys.stderr)
+    published = _published_file(args)
+    if published is None:
         return 1
     project = settings.dbt_project_dir()
     env = metricflow_environment(project, published, settings.warehouse_path())

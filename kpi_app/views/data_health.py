@@ -78,18 +78,22 @@ if ui.require(warehouse, FILE_LOADS, ["source_file", "rows_in", "rows_loaded", "
     right.metric("Rows quarantined", ui.count(loads["rows_quarantined"].sum()))
     st.dataframe(loads, hide_index=True, key="health_file_loads")
 
-if ui.require(warehouse, REJECTED_ROWS, ["source_file", "column_name", "reason", "rejected_rows"]):
-    rejected_rows = warehouse.query(f"select * from {REJECTED_ROWS} order by source_file")
-    if rejected_rows.empty:
-        st.success("No row was quarantined.")
-    else:
-        st.markdown("**Quarantined rows, by file, column and reason**")
-        st.dataframe(rejected_rows, hide_index=True, key="health_rejected_rows")
 
-if ui.require(warehouse, REJECTED_FILES, ["source_file", "reason"]):
-    rejected_files = warehouse.query(f"select * from {REJECTED_FILES} order by source_file")
-    if rejected_files.empty:
-        st.success("No file was refused.")
+def listing(table: str, columns: list[str], heading: str, when_empty: str) -> None:
+    if not ui.require(warehouse, table, columns):
+        return
+    rows = warehouse.query(f"select * from {table} order by source_file")
+    if rows.empty:
+        st.success(when_empty)
     else:
-        st.markdown("**Refused files**")
-        st.dataframe(rejected_files, hide_index=True, key="health_rejected_files")
+        st.markdown(f"**{heading}**")
+        st.dataframe(rows, hide_index=True)
+
+
+listing(
+    REJECTED_ROWS,
+    ["source_file", "column_name", "reason", "rejected_rows"],
+    "Quarantined rows, by file, column and reason",
+    "No row was quarantined.",
+)
+listing(REJECTED_FILES, ["source_file", "reason"], "Refused files", "No file was refused.")
