@@ -117,16 +117,17 @@ pacing_where, pacing_params = ui.rep_filter(scope)
 pacing = (
     warehouse.query(
         "select sum(target_amount) as target_amount, sum(won_to_date) as won_to_date,"
-        " sum(expected_to_date) as expected_to_date, max(elapsed_days) as elapsed_days,"
-        " max(period_days) as period_days, count(*) as targets"
+        " sum(expected_to_date) as expected_to_date, count(*) as targets"
         f" from {PACING} where {pacing_where} and period_grain = ? and period_start = ?",
         [*pacing_params, period.grain, period.start],
     ).iloc[0]
-    if warehouse.has(PACING)
+    if ui.require(warehouse, PACING, ["target_amount", "won_to_date", "expected_to_date"])
     else None
 )
 
-if pacing is None or int(pacing["targets"]) == 0:
+if pacing is None:
+    pass  # the missing mart is named above
+elif int(pacing["targets"]) == 0:
     st.info(
         f"No rep targets for this {period.grain} in the quota sheet, so no pacing "
         "(targets are set per month or quarter)."
