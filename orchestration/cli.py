@@ -161,16 +161,52 @@ def _retract(args: argparse.Namespace) -> int:
     return run_retraction(args.paths, args.landing, args.warehouse, args.wait)
 
 
-def _kpis(args: argparse.Namespace) -> int:
-    from orchestration.summary import print_kpi_summary
-
+def _published_file(args: argparse.Namespace) -> Path | None:
+    """The published warehouse of `--warehouse` / `--published`, or None (said) if absent."""
     settings.export_environment(warehouse=args.warehouse, published=args.published)
     published = settings.published_warehouse_path()
     if not published.is_file():
         print(f"nothing published yet at {published}; run `crmkpi refresh`", file=sys.stderr)
+        return None
+    return published
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from orchestration.summary import print_kpi_summary
+
+    published = _published_file(args)
+    if published is None:
         return 1
-    print_kpi_summary(published)
+    print_kpi_summary(published, args.by, args.grain, args.format, args.periods)
     return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.app_command import streamlit_command
+
+    settings.export_environment(warehouse=args.warehouse, published=args.published)
+    command = streamlit_command(settings.published_warehouse_path(), args.host, args.port)
+    print(f"KPI app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    os.execv(command[0], command)
+    return 0  # not reached: exec replaces this process
+
+
+def _mf(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.app_command import metricflow_command, metricflow_environment
+
+    published = _published_file(args)
+    if published is None:
+        return 1
+    project = settings.dbt_project_dir()
+    env = metricflow_environment(project, published, settings.warehouse_path())
+    command = metricflow_command(args.mf_arguments)
+    os.chdir(project)
+    os.execve(command[0], command, env)
+    return 0  # not reached: exec replaces this process
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -189,6 +225,40 @@ def _ui(args: argparse.Namespace) -> int:
     dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
     command = [dagster, "dev", "-m", "orchestration.definitions"]
     return run_supervised([*command, "-h", args.host, "-p", str(args.port)])
+
+
+def _add_kpis_options(kpis: argparse.ArgumentParser) -> None:
+    from orchestration.summary import DEFAULT_PERIODS, FORMATS, GRAINS, SCOPES
+
+    kpis.add_argument("--by", choices=SCOPES, default="company", help="one row per scope")
+    kpis.add_argument("--grain", choices=GRAINS, default="quarter", help="period grain")
+    kpis.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    kpis.add_argument(
+        "--periods",
+        type=int,
+        default=DEFAULT_PERIODS,
+        help=f"latest periods shown (default {DEFAULT_PERIODS})",
+    )
+
+
+def _add_app_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from orchestration.app_command import DEFAULT_HOST, DEFAULT_PORT
+
+    app = commands.add_parser("app", help="serve the KPI app (Streamlit) on the published file")
+    app.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    app.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    app.add_argument("--published", type=Path, help=f"default ${settings.PUBLISHED_WAREHOUSE_ENV}")
+    app.set_defaults(handler=_app)
+
+    mf = commands.add_parser(
+        "mf",
+        help="MetricFlow's `mf` on the published file, read-only (e.g. mf query --metrics ...)",
+    )
+    mf.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
+    mf.add_argument("--published", type=Path, help=f"default ${settings.PUBLISHED_WAREHOUSE_ENV}")
+    mf.add_argument("mf_arguments", nargs=argparse.REMAINDER, help="arguments for `mf`")
+    mf.set_defaults(handler=_mf)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,11 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=_status)
 
     kpis = commands.add_parser(
-        "kpis", help="print the company KPI summary from the published warehouse"
+        "kpis", help="KPIs per company, team or rep and period, from the published warehouse"
     )
     kpis.add_argument("--warehouse", type=Path, help=f"default ${settings.WAREHOUSE_ENV}")
     kpis.add_argument("--published", type=Path, help=f"default ${settings.PUBLISHED_WAREHOUSE_ENV}")
+    _add_kpis_options(kpis)
     kpis.set_defaults(handler=_kpis)
+    _add_app_commands(commands)
 
     ui = commands.add_parser("ui", help="open the Dagster UI on this repository's instance")
     ui.add_argument("--landing", type=Path, help=f"default ${settings.LANDING_ENV}")

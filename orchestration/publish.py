@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from ingestion.common.settings import duckdb_memory_config
+from orchestration.column_comments import PUBLISH_STEP_TABLES, TableDescription, apply_comments
 
 MARTS_SCHEMA = "marts"
 QUARANTINE_SCHEMA = "quarantine"
@@ -146,11 +147,14 @@ def publish_marts(
     extra: dict[str, object] | None = None,
     withheld: Mapping[str, Sequence[str]] | None = None,
     file_mode: int = DEFAULT_FILE_MODE,
+    descriptions: Mapping[str, TableDescription] | None = None,
 ) -> Publication:
     """Copy `marts` (and the quarantine summary) from `working` into a new `published` file.
 
     `withheld` names, per mart, the columns left out of the copy. The published file gets
-    `file_mode`. Raises (leaving `published` untouched) if a mart is missing from the working
+    `file_mode`. `descriptions` (`schema.table` -> dbt descriptions, see column_comments)
+    become DuckDB comments on the published tables and columns, beside those of the publish
+    step's own. Raises (leaving `published` untouched) if a mart is missing from the working
     warehouse.
     """
     started = time.perf_counter()
@@ -216,6 +220,7 @@ def publish_marts(
                 json.dumps({**(extra or {}), "withheld_columns": withheld}, default=str),
             ],
         )
+        apply_comments(connection, {**(descriptions or {}), **PUBLISH_STEP_TABLES})
         connection.execute("commit")
         connection.execute("detach working")
         connection.execute("checkpoint")

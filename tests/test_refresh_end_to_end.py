@@ -145,6 +145,110 @@ def test_refresh_builds_every_mart_publishes_and_records_the_run(
     assert freshness["published_marts"] == "PASS"
 
 
+def test_every_published_table_and_column_carries_its_description(
+    scenario: dict[str, Any],
+) -> None:
+    published = scenario["paths"]["published"]
+    schemas = "('marts', 'quarantine', 'meta')"
+    tables = _query(
+        published,
+        "select schema_name, table_name, comment from duckdb_tables()"
+        f" where schema_name in {schemas}",
+    )
+    columns = _query(
+        published,
+        "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        f" where schema_name in {schemas}",
+    )
+    assert len(tables) >= 20 and len(columns) >= 300
+    assert [t[:2] for t in tables if not (t[2] or "").strip()] == []
+    assert [c[:3] for c in columns if not (c[3] or "").strip()] == []
+    # the dbt description, as written in the mart's YAML
+    [(comment,)] = _query(
+        published,
+        "select comment from duckdb_columns() where table_name = 'kpi_rep_period_performance'"
+        " and column_name = 'win_rate'",
+    )
+    assert comment == "won / (won + lost); null when none closed in the period."
+
+
+def test_metricflow_win_rate_by_quarter_equals_the_mart(
+    scenario: dict[str, Any], tmp_path: Path
+) -> None:
+    paths = scenario["paths"]
+    out = tmp_path / "win_rate.csv"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("crmkpi")),
+            "mf",
+            "--warehouse",
+            str(paths["warehouse"]),
+            "--published",
+            str(paths["published"]),
+            "query",
+            "--metrics",
+            "win_rate",
+            "--group-by",
+            "metric_time__quarter",
+            "--csv",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with out.open(newline="") as handle:
+        metricflow = {
+            row["metric_time__quarter"][:10]: float(row["win_rate"])
+            for row in csv.DictReader(handle)
+            if row["win_rate"]
+        }
+    mart = {
+        str(start): rate
+        for start, rate in _query(
+            paths["published"],
+            "select period_start, win_rate from marts.kpi_rep_period_performance"
+            " where scope = 'company' and period_grain = 'quarter' and win_rate is not null",
+        )
+    }
+    assert len(mart) >= 4
+    assert metricflow.keys() == mart.keys()
+    for quarter, rate in mart.items():
+        assert metricflow[quarter] == pytest.approx(rate), quarter
+
+
+def test_the_plan_pages_function_gives_the_goal_plan_marts_counts(
+    scenario: dict[str, Any],
+) -> None:
+    from kpi_app.plan import OPEN_STAGES, PlanRates, what_if_plan
+
+    stages = ", ".join(
+        f"stage_to_win_rate_{s}_used, required_{s}_opportunities" for s in OPEN_STAGES
+    )
+    rows = _query(
+        scenario["paths"]["published"],
+        "select target_amount, won_to_date, weeks_left, avg_deal_size_used,"
+        " activities_per_qualified_opportunity_used, required_won_deals, required_activities,"
+        f" {stages} from marts.kpi_goal_plan",
+    )
+    assert rows, "the tiny demo has goal plans"
+    for row in rows:
+        target, won, weeks, deal, activities_rate, won_deals, activities, *by_stage = row
+        rates = PlanRates(
+            avg_deal_size=deal,
+            stage_to_win={s: by_stage[2 * i] for i, s in enumerate(OPEN_STAGES)},
+            per_qualified_opportunity={"activities": activities_rate},
+        )
+        plan = what_if_plan(target, won, rates, weeks)
+        assert plan.required_won_deals == won_deals
+        assert plan.required_opportunities == {
+            s: by_stage[2 * i + 1] for i, s in enumerate(OPEN_STAGES)
+        }
+        assert plan.required_activities == {"activities": activities}
+
+
 def _status(landing: Path, warehouse: Path) -> tuple[int, dict[str, Any]]:
     """`crmkpi status --json` as a separate process (it must not need the working file)."""
     done = subprocess.run(

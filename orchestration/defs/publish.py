@@ -16,6 +16,7 @@ import dagster as dg
 
 from ingestion.pipeline import SOURCE_FAMILIES
 from orchestration import settings
+from orchestration.column_comments import mart_descriptions
 from orchestration.defs.quality import MODEL_SUITES
 from orchestration.defs.transformation import (
     DBT_PROJECT,
@@ -160,6 +161,7 @@ def published_marts(
         },
         withheld=withheld_columns(),
         file_mode=settings.published_file_mode(),
+        descriptions=mart_descriptions(DBT_PROJECT.manifest_path, MARTS_SCHEMA),
     )
     progress(
         context,

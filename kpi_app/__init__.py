@@ -1,0 +1,1 @@
+"""The Streamlit KPI app: reads the published warehouse file only, read-only (`crmkpi app`)."""
